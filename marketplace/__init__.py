@@ -1,0 +1,88 @@
+"""揭榜挂帅 — the district's open, scored marketplace for public-service projects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, session
+from flask_babel import get_locale
+
+from marketplace import config as config_module
+from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    chosen = session.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(config: str | config_module.Config | None = None, **overrides: Any) -> Flask:
+    """Build the app. `config` is an environment name ("development", "production", "testing")
+    or a Config object; keyword overrides win (tests use them)."""
+    app = Flask(
+        __name__,
+        template_folder=str(config_module.ROOT / "templates"),
+        instance_path=str(config_module.INSTANCE),
+        instance_relative_config=True,
+    )
+    if config is None or isinstance(config, str):
+        config = config_module.load(config)
+    app.config.from_object(config)
+    app.config.update(overrides)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from marketplace import models  # noqa: F401  (register every table)
+    from marketplace.views import auth as _auth  # noqa: F401  (user loader)
+    from marketplace.views import register_blueprints
+
+    register_blueprints(app)
+
+    from marketplace.admin import init_admin
+
+    init_admin(app)
+
+    from marketplace.cli import register_cli
+
+    register_cli(app)
+
+    from marketplace.views.errors import register_error_handlers
+
+    register_error_handlers(app)
+    _jinja_globals(app)
+    return app
+
+
+def _jinja_globals(app: Flask) -> None:
+    from marketplace.domain import permissions
+    from marketplace.views import nav
+
+    from marketplace.domain.clock import LOCAL_TZ
+
+    @app.template_filter("localtime")
+    def localtime(value: Any) -> str:
+        return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    @app.template_filter("localdate")
+    def localdate(value: Any) -> str:
+        return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d") if value else ""
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        from flask_login import current_user
+
+        return {
+            "can": lambda action, obj=None: permissions.can(current_user, action, obj),
+            "current_locale": str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+            "nav_items": nav.items_for(current_user),
+        }

@@ -1,0 +1,240 @@
+"""The district administrator's console at /admin (Flask-Admin 2, built per app).
+
+Reference data (streets, communities, departments, categories, users, experts, organizations'
+records) is edited here; workflow state changes go through marketplace.domain only. Nothing is
+ever deleted (records are kept). Every save is written to the audit chain with what changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, abort, flash, redirect, request, url_for
+from flask_admin import Admin, AdminIndexView, BaseView, expose
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.form import BaseForm as AdminBaseForm
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import inspect
+from wtforms import PasswordField
+from wtforms.validators import ValidationError as FormValidationError
+
+from marketplace.domain import accounts, audit, organizations, permissions, rules, uscc
+from marketplace.domain.errors import DomainError
+from marketplace.extensions import db
+from marketplace.models import (
+    ORG_TYPE_USCC_CHAR,
+    Affiliation,
+    AuditEntry,
+    Category,
+    Community,
+    Department,
+    ExpertProfile,
+    NationalListEntry,
+    Organization,
+    Role,
+    Street,
+    User,
+)
+
+
+class AdminForm(AdminBaseForm, FlaskForm):
+    """Flask-Admin's form with Flask-WTF's CSRF token: the app-wide CSRFProtect checks every POST,
+    the console's included, so the console must carry the same token (a second, SecureForm token
+    would be refused by CSRFProtect)."""
+
+
+class _Guarded:
+    """Only district administrators; anonymous users are sent to sign in, others get 403."""
+
+    def is_accessible(self) -> bool:
+        return permissions.can(current_user, "admin.access")
+
+    def _handle_view(self, name: str, **kwargs: Any):
+        if not self.is_accessible():
+            if current_user.is_authenticated:
+                abort(403)
+            return redirect(url_for("auth.login", next=request.full_path))
+        return None
+
+
+class SecureIndexView(_Guarded, AdminIndexView):
+    @expose("/")
+    def index(self):
+        return self.render("admin/index.html", audit_head=audit.head())
+
+
+def _changes(model: Any) -> dict[str, list[str]]:
+    """Old and new values of every changed column (passwords never included)."""
+    state = inspect(model)
+    changed: dict[str, list[str]] = {}
+    for attr in state.mapper.column_attrs:
+        if attr.key in ("password_hash",):
+            continue
+        hist = state.attrs[attr.key].history
+        if hist.has_changes():
+            old = hist.deleted[0] if hist.deleted else None
+            new = hist.added[0] if hist.added else None
+            changed[attr.key] = [str(old), str(new)]
+    return changed
+
+
+class SecureModelView(_Guarded, ModelView):
+    form_base_class = AdminForm
+    can_delete = False  # records are kept, never hard-deleted
+    can_view_details = True
+    page_size = 50
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        changes = _changes(model)
+        db.session.flush()
+        audit.append(current_user, "admin.created" if is_created else "admin.updated", model,
+                     {"view": self.endpoint, "changes": changes})
+
+
+class ReadOnlyView(SecureModelView):
+    can_create = can_edit = False
+
+
+class UserView(SecureModelView):
+    column_list = ("username", "display_name", "role", "community", "street", "organization",
+                   "department", "active", "last_login_at")
+    column_searchable_list = ("username", "display_name")
+    column_filters = ("role", "active")
+    column_labels = {"username": _l("Username"), "display_name": _l("Name"), "role": _l("Role"),
+                     "community": _l("Community"), "street": _l("Street"),
+                     "organization": _l("Organization"), "department": _l("Department"),
+                     "active": _l("Active"), "last_login_at": _l("Last sign-in"),
+                     "email": _l("E-mail"), "phone": _l("Phone")}
+    column_formatters = {"role": lambda v, c, m, p: m.role.label}
+    form_columns = ("username", "display_name", "email", "phone", "role", "community", "street",
+                    "organization", "department", "active")
+    form_extra_fields = {"new_password": PasswordField(_l("New password (leave empty to keep)"))}
+    column_details_exclude_list = ("password_hash",)
+    form_choices = {"role": [(r.value, r.label) for r in Role]}
+
+    def create_form(self, obj: Any = None):
+        form = super().create_form(obj)
+        form.role.choices = Role.choices()
+        return form
+
+    def edit_form(self, obj: Any = None):
+        form = super().edit_form(obj)
+        form.role.choices = Role.choices()
+        return form
+
+    def on_model_change(self, form: Any, model: User, is_created: bool) -> None:
+        model.role = Role(model.role)
+        scope_field = {Role.secretary: "community", Role.street: "street",
+                       Role.organization: "organization", Role.department: "department"}
+        needed = scope_field.get(model.role)
+        if needed and getattr(model, needed) is None:
+            raise FormValidationError(_("A %(role)s needs a %(scope)s.", role=model.role.label,
+                                        scope=str(self.column_labels[needed])))
+        for other in set(scope_field.values()) - {needed} - ({"community"} if model.role is Role.resident else set()):
+            setattr(model, other, None)  # one role, one scope: drop leftovers of a previous role
+        password = form.new_password.data
+        if is_created and not password:
+            raise FormValidationError(_("Give the new account a password."))
+        if password:
+            problem = accounts.password_problem(password, model.username)
+            if problem:
+                raise FormValidationError(str(problem))
+            model.password_hash = accounts.hash_password(password)
+            if not is_created:
+                model.session_version = (model.session_version or 1) + 1
+        elif is_created is False and not model.active:
+            model.session_version += 1  # deactivation ends the user's sessions
+        super().on_model_change(form, model, is_created)
+
+
+class OrganizationView(SecureModelView):
+    column_list = ("name", "uscc", "org_type", "alliance", "status", "grade", "grade_valid_until")
+    column_searchable_list = ("name", "uscc")
+    column_filters = ("status", "alliance", "grade", "org_type")
+    column_labels = {"name": _l("Name"), "uscc": _l("Unified social credit code"),
+                     "org_type": _l("Type"), "alliance": _l("Alliance"), "status": _l("Verification"),
+                     "grade": _l("Rating grade"), "grade_valid_from": _l("Grade valid from"),
+                     "grade_valid_until": _l("Grade valid until")}
+    column_formatters = {
+        "org_type": lambda v, c, m, p: m.org_type.label,
+        "alliance": lambda v, c, m, p: m.alliance.label if m.alliance else "",
+        "status": lambda v, c, m, p: m.status.label,
+    }
+    # Verification goes through the review page (with its reason and audit), not a raw edit.
+    form_excluded_columns = ("status", "status_reason", "verified_at", "users", "created_at",
+                             "national_list_entries")
+
+    def on_model_change(self, form: Any, model: Organization, is_created: bool) -> None:
+        model.uscc = uscc.normalize(model.uscc)
+        found = uscc.problems(model.uscc, ORG_TYPE_USCC_CHAR.get(model.org_type))
+        if found:
+            raise FormValidationError(str(found[0]))
+        if (model.grade is None) != (model.grade_valid_from is None) or (
+                model.grade is None) != (model.grade_valid_until is None):
+            raise FormValidationError(_("A rating grade needs both validity dates (and no grade, none)."))
+        super().on_model_change(form, model, is_created)
+
+
+class RulesView(_Guarded, BaseView):
+    """SPEC §3 rules, one form per group; a group is saved whole (weights must add up)."""
+
+    @expose("/", methods=["GET", "POST"])
+    def index(self):
+        errors: dict[str, str] = {}
+        submitted: dict[str, str] = {}
+        group_error = None
+        group = request.form.get("group")
+        if request.method == "POST" and group in rules.GROUP_BY_KEY:  # CSRFProtect checked it
+            submitted = {k: v for k, v in request.form.items() if k in rules.BY_KEY}
+            try:
+                changes = rules.set_group(current_user, group, submitted)
+            except DomainError as exc:
+                db.session.rollback()
+                if exc.field:
+                    errors[exc.field] = exc.message
+                else:
+                    group_error = exc.message
+            else:
+                db.session.commit()
+                flash(_("Saved: %(n)s rule(s) changed.", n=len(changes)) if changes
+                      else _("Nothing changed."), "success")
+                return redirect(url_for(".index"))
+        return self.render("admin/rules.html", groups=rules.grouped(), errors=errors,
+                           submitted=submitted, failed_group=group if (errors or group_error) else None,
+                           group_error=group_error)
+
+
+class AuditView(ReadOnlyView):
+    column_list = ("seq", "created_at", "actor_label", "action", "subject_type", "subject_id", "hash")
+    column_default_sort = ("seq", True)
+    column_filters = ("action", "subject_type", "actor_label")
+    column_labels = {"seq": "#", "created_at": _l("Time"), "actor_label": _l("Actor"),
+                     "action": _l("Action"), "subject_type": _l("Subject"), "subject_id": "ID",
+                     "hash": _l("Hash")}
+    column_formatters = {"hash": lambda v, c, m, p: m.hash[:16] + "…"}
+
+
+def init_admin(app: Flask) -> Admin:
+    admin = Admin(
+        app,
+        name=_l("揭榜挂帅 · District console"),
+        index_view=SecureIndexView(name=_l("Overview"), url="/admin"),
+        theme=Bootstrap4Theme(base_template="admin/master.html"),
+    )
+    geo, people, orgs, system = _l("Geography"), _l("People"), _l("Organizations"), _l("System")
+    admin.add_view(RulesView(name=_l("Rules"), endpoint="rules", category=system))
+    admin.add_view(UserView(User, db, name=_l("Users"), category=people))
+    admin.add_view(SecureModelView(ExpertProfile, db, name=_l("Expert pool"), category=people))
+    admin.add_view(SecureModelView(Affiliation, db, name=_l("Affiliations"), category=people))
+    admin.add_view(SecureModelView(Department, db, name=_l("Departments"), category=people))
+    admin.add_view(OrganizationView(Organization, db, name=_l("Organizations"), category=orgs))
+    admin.add_view(SecureModelView(NationalListEntry, db, name=_l("National lists"), category=orgs))
+    admin.add_view(SecureModelView(Street, db, name=_l("Streets"), category=geo))
+    admin.add_view(SecureModelView(Community, db, name=_l("Communities"), category=geo))
+    admin.add_view(SecureModelView(Category, db, name=_l("Service categories"), category=geo))
+    admin.add_view(AuditView(AuditEntry, db, name=_l("Audit chain"), category=system))
+    return admin

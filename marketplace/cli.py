@@ -1,0 +1,61 @@
+"""Command-line tasks: `flask seed-demo`, `flask audit verify`, `flask create-admin`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from marketplace.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    audit_cli = AppGroup("audit", help="The hash-chained audit log.")
+
+    @audit_cli.command("verify")
+    def audit_verify() -> None:
+        """Exit 0 when the chain is intact; otherwise name the first bad entry and exit 1."""
+        from marketplace.domain.audit import verify_chain
+
+        report = verify_chain()
+        if report.ok:
+            click.echo(f"Audit chain intact: {report.count} entries, head {report.head}")
+        else:
+            click.echo(f"Audit chain BROKEN at entry #{report.bad_seq}: {report.problem}", err=True)
+            raise SystemExit(1)
+
+    app.cli.add_command(audit_cli)
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
+    def seed_demo(if_empty: bool) -> None:
+        """Load the Licang demo district (idempotent)."""
+        from marketplace.demo import DEMO_PASSWORD, build_demo, is_empty
+
+        if if_empty and not is_empty():
+            click.echo("The database already has data; demo not loaded.")
+            return
+        shown = build_demo()
+        db.session.commit()
+        click.echo("Demo district loaded. Accounts (password for all: %s):" % DEMO_PASSWORD)
+        for acc in shown:
+            click.echo(f"  {acc.role.value:<13} {acc.username:<12} {acc.display_name} — {acc.note}")
+        click.echo("  (experts expert2 … expert12 use the same password)")
+
+    @app.cli.command("create-admin")
+    @click.option("--username", required=True)
+    @click.option("--name", "display_name", default="区级管理员")
+    @click.password_option()
+    def create_admin(username: str, display_name: str, password: str) -> None:
+        """Create a district administrator account (first production setup)."""
+        from marketplace.domain import accounts
+        from marketplace.domain.errors import DomainError
+        from marketplace.models import Role
+
+        try:
+            accounts.create_user("cli", username=username, password=password,
+                                 display_name=display_name, role=Role.admin)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+        db.session.commit()
+        click.echo(f"Administrator {username} created.")

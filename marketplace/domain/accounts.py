@@ -1,0 +1,105 @@
+"""Accounts: password hashing (argon2), sign-in, password change, ending sessions, creating users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from marketplace.domain import audit, clock, permissions
+from marketplace.domain.errors import DomainError, ValidationError
+from marketplace.extensions import db
+from marketplace.models import Role, User
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("timing-equaliser")
+MIN_PASSWORD_LENGTH = 8
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return True
+
+
+def password_problem(password: str, username: str = "") -> object | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _l("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
+    if len(password) > 128:
+        return _l("The password can have at most 128 characters.")
+    if username and password.lower() == username.lower():
+        return _l("The password cannot be the same as the username.")
+    return None
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(
+        select(User).where(func.lower(User.username) == (username or "").strip().lower())
+    )
+
+
+def authenticate(username: str, password: str) -> User:
+    """The user for these credentials, or a DomainError that does not tell which part was wrong."""
+    user = find_user(username)
+    if user is None:
+        try:  # spend the same time as a real check, so timing does not reveal unknown usernames
+            _hasher.verify(_DUMMY_HASH, password or "-")
+        except VerificationError:
+            pass
+        raise DomainError(_l("Wrong username or password."))
+    if not check_password(user, password or ""):
+        raise DomainError(_l("Wrong username or password."))
+    if not user.active:
+        raise DomainError(_l("This account has been deactivated; please contact the district."))
+    user.last_login_at = clock.now()
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Invalidate every session of this user (on logout): their cookies carry the old version."""
+    user.session_version += 1
+    db.session.flush()
+
+
+def change_password(actor: User, current: str, new: str) -> None:
+    permissions.require(actor, "account.change_password", actor)
+    if not check_password(actor, current):
+        raise ValidationError(_l("The current password is wrong."), field="current_password")
+    problem = password_problem(new, actor.username)
+    if problem:
+        raise ValidationError(problem, field="new_password")
+    if current == new:
+        raise ValidationError(_l("The new password must differ from the current one."),
+                              field="new_password")
+    actor.password_hash = hash_password(new)
+    actor.session_version += 1  # every other session ends; the view signs this one in again
+    audit.append(actor, "user.password_changed", actor)
+
+
+def create_user(actor: Any, *, username: str, password: str, display_name: str, role: Role,
+                **fields: Any) -> User:
+    """Create an account (used by the admin console, organization sign-up and the demo)."""
+    username = username.strip()
+    if find_user(username) is not None:
+        raise ValidationError(_l("This username is already taken."), field="username")
+    problem = password_problem(password, username)
+    if problem:
+        raise ValidationError(problem, field="password")
+    user = User(username=username, display_name=display_name.strip(), role=role,
+                password_hash=hash_password(password), **fields)
+    db.session.add(user)
+    db.session.flush()
+    audit.append(actor or user, "user.created", user,
+                 {"username": user.username, "role": role.value, "scope": user.scope_label})
+    return user

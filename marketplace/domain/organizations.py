@@ -1,0 +1,162 @@
+"""Organizations: self-registration, verification by the district, profile, rating grade and the
+national lists. Standing (grade, lists) is read through functions here, never from raw columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from marketplace.domain import accounts, audit, clock, permissions, rules, uscc
+from marketplace.domain.errors import ValidationError
+from marketplace.extensions import db
+from marketplace.models import (
+    ORG_TYPE_USCC_CHAR,
+    Category,
+    Grade,
+    NationalListEntry,
+    Organization,
+    OrgType,
+    Role,
+    Street,
+    User,
+    VerificationStatus,
+)
+
+PROFILE_FIELDS = ("name", "org_type", "registered_on", "legal_representative", "contact_name",
+                  "contact_phone", "contact_email", "address", "description", "alliance")
+
+
+def validate_code(code: str, org_type: OrgType, exclude_id: int | None = None) -> str:
+    code = uscc.normalize(code)
+    found = uscc.problems(code, ORG_TYPE_USCC_CHAR.get(org_type))
+    if found:
+        raise ValidationError(found[0], field="uscc")
+    taken = db.session.scalar(select(Organization.id).where(Organization.uscc == code))
+    if taken is not None and taken != exclude_id:
+        raise ValidationError(_l("An organization with this code is already registered."),
+                              field="uscc")
+    return code
+
+
+def _apply_profile(org: Organization, data: dict[str, Any]) -> None:
+    for name in PROFILE_FIELDS:
+        if name in data:
+            setattr(org, name, data[name])
+    if "category_ids" in data:
+        org.categories = list(db.session.scalars(
+            select(Category).where(Category.id.in_(data["category_ids"]))))
+    if "street_ids" in data:
+        org.streets = list(db.session.scalars(select(Street).where(Street.id.in_(data["street_ids"]))))
+
+
+def register(data: dict[str, Any], *, username: str, password: str, display_name: str) -> User:
+    """A social organization signs itself up; it waits for the district's verification."""
+    code = validate_code(data["uscc"], data["org_type"])
+    org = Organization(uscc=code, status=VerificationStatus.pending)
+    _apply_profile(org, data)
+    db.session.add(org)
+    db.session.flush()
+    user = accounts.create_user(None, username=username, password=password,
+                                display_name=display_name, role=Role.organization,
+                                organization_id=org.id, email=data.get("contact_email"),
+                                phone=data.get("contact_phone"))
+    audit.append(user, "organization.registered", org, {"name": org.name, "uscc": org.uscc})
+    return user
+
+
+def update_profile(actor: User, org: Organization, data: dict[str, Any]) -> None:
+    permissions.require(actor, "organization.edit", org)
+    if "uscc" in data:
+        org.uscc = validate_code(data["uscc"], data.get("org_type", org.org_type), exclude_id=org.id)
+    before = {name: str(getattr(org, name)) for name in PROFILE_FIELDS}
+    _apply_profile(org, data)
+    after = {name: str(getattr(org, name)) for name in PROFILE_FIELDS}
+    changed = {k: [before[k], after[k]] for k in PROFILE_FIELDS if before[k] != after[k]}
+    audit.append(actor, "organization.profile_updated", org, {"changed": changed})
+
+
+def verify(actor: User, org: Organization) -> None:
+    permissions.require(actor, "organization.verify", org)
+    org.status = VerificationStatus.verified
+    org.status_reason = None
+    org.verified_at = clock.now()
+    audit.append(actor, "organization.verified", org, {"name": org.name})
+
+
+def reject(actor: User, org: Organization, reason: str) -> None:
+    permissions.require(actor, "organization.reject", org)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_l("Give the reason for the rejection; the organization will see it."),
+                              field="reason")
+    org.status = VerificationStatus.rejected
+    org.status_reason = reason
+    audit.append(actor, "organization.rejected", org, {"reason": reason})
+
+
+def resubmit(actor: User, org: Organization) -> None:
+    permissions.require(actor, "organization.resubmit", org)
+    org.status = VerificationStatus.pending
+    audit.append(actor, "organization.resubmitted", org, {"previous_reason": org.status_reason})
+
+
+# --- standing ----------------------------------------------------------------------------
+
+def grade_validity(announced_on: date, years: int | None = None) -> tuple[date, date]:
+    """A grade is valid from 1 January after its announcement to 31 December of the fifth year."""
+    years = years or rules.get_rule("lists.grade_validity_years")
+    return date(announced_on.year + 1, 1, 1), date(announced_on.year + years, 12, 31)
+
+
+def effective_grade(org: Organization, on: date | None = None) -> Grade | None:
+    """The grade that counts on a day: none when absent, not yet valid or expired."""
+    on = on or clock.today()
+    if org.grade is None or org.grade_valid_from is None or org.grade_valid_until is None:
+        return None
+    return org.grade if org.grade_valid_from <= on <= org.grade_valid_until else None
+
+
+def set_grade(actor: User, org: Organization, grade: Grade | None, announced_on: date | None) -> None:
+    permissions.require(actor, "admin.access")
+    if grade is None:
+        org.grade = org.grade_valid_from = org.grade_valid_until = None
+    else:
+        if announced_on is None:
+            raise ValidationError(_l("Give the date the grade was announced."), field="announced_on")
+        org.grade = grade
+        org.grade_valid_from, org.grade_valid_until = grade_validity(announced_on)
+    audit.append(actor, "organization.grade_set", org,
+                 {"grade": grade.value if grade else None,
+                  "valid": [str(org.grade_valid_from), str(org.grade_valid_until)]})
+
+
+def active_national_entries(org: Organization, on: date | None = None) -> list[NationalListEntry]:
+    on = on or clock.today()
+    return [e for e in org.national_list_entries if e.active_on(on)]
+
+
+@dataclass
+class Standing:
+    """What counts about an organization today: its grade in force and its national-list entries."""
+
+    grade: Grade | None
+    grade_state: str  # "valid" | "expired" | "not_yet" | "none"
+    national: list[NationalListEntry]
+
+
+def standing(org: Organization, on: date | None = None) -> Standing:
+    on = on or clock.today()
+    grade = effective_grade(org, on)
+    if org.grade is None:
+        state = "none"
+    elif grade is not None:
+        state = "valid"
+    elif org.grade_valid_until is not None and on > org.grade_valid_until:
+        state = "expired"
+    else:
+        state = "not_yet"
+    return Standing(grade, state, active_national_entries(org, on))

@@ -1,0 +1,151 @@
+"""Every status and kind used by the models, each carrying a translated label and a badge style,
+so templates never switch on raw values."""
+
+from __future__ import annotations
+
+import enum
+from typing import ClassVar
+
+from flask_babel import lazy_gettext as _l
+
+
+class LabeledEnum(str, enum.Enum):
+    __labels__: ClassVar[dict[str, object]]
+    __css__: ClassVar[dict[str, str]]
+
+    @property
+    def label(self) -> str:
+        return str(type(self).__labels__[self.value])
+
+    @property
+    def css(self) -> str:
+        return type(self).__css__.get(self.value, "neutral")
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, object]]:
+        return [(m.value, cls.__labels__[m.value]) for m in cls]
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __html__(self) -> str:  # {{ status }} in a template shows the label
+        return self.label
+
+
+class Role(LabeledEnum):
+    resident = "resident"
+    secretary = "secretary"
+    street = "street"
+    department = "department"
+    expert = "expert"
+    organization = "organization"
+    admin = "admin"
+
+
+Role.__labels__ = {
+    "resident": _l("Resident"),
+    "secretary": _l("Community secretary"),
+    "street": _l("Street officer"),
+    "department": _l("Functional department"),
+    "expert": _l("Expert"),
+    "organization": _l("Social organization"),
+    "admin": _l("District administrator"),
+}
+Role.__css__ = {"admin": "danger", "street": "info", "secretary": "info", "organization": "success"}
+
+
+class OrgType(LabeledEnum):
+    social_group = "social_group"
+    private_non_enterprise = "private_non_enterprise"
+    foundation = "foundation"
+
+
+OrgType.__labels__ = {
+    "social_group": _l("Social group (社会团体)"),
+    "private_non_enterprise": _l("Private non-enterprise unit (民办非企业单位)"),
+    "foundation": _l("Foundation (基金会)"),
+}
+OrgType.__css__ = {}
+# GB 32100-2015: for civil-affairs registrations (first character 5) the second character
+# is the organization type.
+ORG_TYPE_USCC_CHAR = {
+    OrgType.social_group: "1",
+    OrgType.private_non_enterprise: "2",
+    OrgType.foundation: "3",
+}
+
+
+class Alliance(LabeledEnum):
+    new_type = "new_type"
+    volunteers = "volunteers"
+    legal = "legal"
+    self_media = "self_media"
+    self_organized = "self_organized"
+
+
+Alliance.__labels__ = {
+    "new_type": _l("New-type social organizations alliance"),
+    "volunteers": _l("Volunteers alliance"),
+    "legal": _l("Legal workers alliance"),
+    "self_media": _l("Self-media alliance"),
+    "self_organized": _l("Community self-organizations alliance"),
+}
+Alliance.__css__ = {}
+
+
+class Grade(LabeledEnum):
+    a1 = "1A"
+    a2 = "2A"
+    a3 = "3A"
+    a4 = "4A"
+    a5 = "5A"
+
+    @property
+    def rank(self) -> int:
+        return int(self.value[0])
+
+
+Grade.__labels__ = {g: g for g in ("1A", "2A", "3A", "4A", "5A")}
+Grade.__css__ = {"4A": "success", "5A": "success"}
+
+
+class VerificationStatus(LabeledEnum):
+    pending = "pending"
+    verified = "verified"
+    rejected = "rejected"
+
+
+VerificationStatus.__labels__ = {
+    "pending": _l("Awaiting verification"),
+    "verified": _l("Verified"),
+    "rejected": _l("Rejected"),
+}
+VerificationStatus.__css__ = {"pending": "warning", "verified": "success", "rejected": "danger"}
+
+
+class NationalList(LabeledEnum):
+    abnormal = "abnormal"
+    dishonest = "dishonest"
+
+
+NationalList.__labels__ = {
+    "abnormal": _l("Abnormal-activity list (活动异常名录)"),
+    "dishonest": _l("Serious-dishonesty list (严重违法失信名单)"),
+}
+NationalList.__css__ = {"abnormal": "warning", "dishonest": "danger"}
+
+
+class AffiliationKind(LabeledEnum):
+    member = "member"
+    employee = "employee"
+    board = "board"
+    control = "control"
+
+
+AffiliationKind.__labels__ = {
+    "member": _l("Member"),
+    "employee": _l("Employee"),
+    "board": _l("Board seat"),
+    "control": _l("Controlling person"),
+}
+AffiliationKind.__css__ = {}

@@ -1,0 +1,53 @@
+"""Friendly error pages. The session is rolled back first: never render on a broken transaction."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from marketplace.domain.errors import DomainError
+from marketplace.extensions import db
+
+MESSAGES = {
+    400: lambda: _("The request could not be understood. Please go back and try again."),
+    403: lambda: _("You do not have permission to do this."),
+    404: lambda: _("This page does not exist, or you cannot see it."),
+    405: lambda: _("This address cannot be used this way."),
+    409: lambda: _("This action is not possible now."),
+    413: lambda: _("The upload is too large."),
+    429: lambda: _("Too many attempts. Please wait a minute and try again."),
+    500: lambda: _("Something went wrong on our side. The error has been logged; please try again."),
+}
+
+
+def _page(code: int, message: str | None = None):
+    db.session.rollback()
+    return render_template("errors/error.html", code=code,
+                           message=message or MESSAGES.get(code, MESSAGES[400])()), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return _page(400, _("The form expired or was sent from elsewhere (CSRF check failed). "
+                            "Please reload the page and send it again."))
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        return _page(exc.status_code, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = exc.code or 500
+        if code in (301, 302, 303, 307, 308):
+            return exc
+        return _page(code if code in MESSAGES else 400 if code < 500 else 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise exc
+        return _page(500)

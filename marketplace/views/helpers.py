@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import abort, request
+from sqlalchemy import Select
+
+from marketplace.extensions import db
+
+
+def get_or_404(query: Select[Any]) -> Any:
+    """The one row of a *scoped* query, or 404: an object outside one's scope does not exist."""
+    obj = db.session.scalar(query)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def safe_next(default: str) -> str:
+    """A same-site path from ?next= or the form, never an outside address."""
+    target = request.values.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
+        return target
+    return default
+
+
+def form_status(form: Any) -> int:
+    """200 for a first display, 400 when a submitted form is shown again with errors."""
+    return 400 if request.method == "POST" else 200

@@ -1,0 +1,42 @@
+"""Role-aware navigation: each entry is shown only to users the permission module lets in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from marketplace.domain import permissions
+from marketplace.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Any
+    endpoint: str
+    roles: tuple[Role, ...] | None = None  # None: everyone, signed in or not
+    signed_in: bool = False
+
+
+ITEMS = [
+    NavItem(_l("Home"), "public.home"),
+    NavItem(_l("Organizations"), "public.organizations"),
+    NavItem(_l("Rules"), "public.rules"),
+    NavItem(_l("My tasks"), "dashboard.index", signed_in=True),
+    NavItem(_l("My organization"), "organizations.mine", roles=(Role.organization,)),
+    NavItem(_l("Verify organizations"), "district.organizations", roles=(Role.admin,)),
+    NavItem(_l("Admin console"), "admin.index", roles=(Role.admin,)),
+]
+
+
+def items_for(user: Any) -> list[NavItem]:
+    signed_in = bool(getattr(user, "is_authenticated", False))
+    shown = []
+    for item in ITEMS:
+        if item.signed_in and not signed_in:
+            continue
+        if item.roles is not None and not permissions.has_role(user, *item.roles):
+            continue
+        shown.append(item)
+    return shown

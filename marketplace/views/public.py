@@ -1,0 +1,98 @@
+"""Pages anyone can read: only what the public may know."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from marketplace.domain import audit, organizations, permissions, rules
+from marketplace.extensions import db
+from marketplace.models import (
+    Alliance,
+    Category,
+    Community,
+    Organization,
+    Street,
+    VerificationStatus,
+)
+from marketplace.views.helpers import get_or_404, safe_next
+
+bp = Blueprint("public", __name__)
+
+PAGE_SIZE = 20
+
+
+@bp.get("/")
+def home():
+    stats = {
+        "streets": db.session.scalar(select(func.count(Street.id))),
+        "communities": db.session.scalar(select(func.count(Community.id))),
+        "organizations": db.session.scalar(
+            select(func.count(Organization.id)).where(
+                Organization.status == VerificationStatus.verified)),
+    }
+    seq, head = audit.head()
+    return render_template("public/home.html", stats=stats, chain_length=seq, chain_head=head)
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(safe_next(url_for("public.home")))
+
+
+@bp.get("/organizations/", endpoint="organizations")
+def organizations_list():
+    query = permissions.organizations_query(current_user).options(
+        selectinload(Organization.categories), selectinload(Organization.streets))
+    alliance = request.args.get("alliance") or ""
+    street_id = request.args.get("street", type=int)
+    category_id = request.args.get("category", type=int)
+    q = (request.args.get("q") or "").strip()[:64]
+    if alliance in Alliance._value2member_map_:
+        query = query.where(Organization.alliance == Alliance(alliance))
+    if street_id:
+        query = query.where(Organization.streets.any(Street.id == street_id))
+    if category_id:
+        query = query.where(Organization.categories.any(Category.id == category_id))
+    if q:
+        query = query.where(Organization.name.contains(q))
+    page = db.paginate(query.order_by(Organization.name, Organization.id), per_page=PAGE_SIZE,
+                       error_out=False)
+    return render_template(
+        "public/organizations.html", page=page,
+        streets=db.session.scalars(select(Street).order_by(Street.id)).all(),
+        categories=db.session.scalars(select(Category).order_by(Category.id)).all(),
+        alliances=list(Alliance), filters={"alliance": alliance, "street": street_id,
+                                           "category": category_id, "q": q},
+        effective_grade=organizations.effective_grade,
+    )
+
+
+@bp.get("/organizations/<int:org_id>")
+def organization(org_id: int):
+    org = get_or_404(permissions.organizations_query(current_user).where(Organization.id == org_id))
+    return render_template(
+        "public/organization.html", org=org,
+        standing=organizations.standing(org),
+        private=permissions.can(current_user, "organization.view_private", org),
+    )
+
+
+@bp.get("/rules", endpoint="rules")
+def rules_page():
+    return render_template("public/rules.html", groups=rules.grouped())
+
+
+@bp.get("/healthz")
+def healthz():
+    db.session.execute(select(1))
+    return {"status": "ok"}
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    abort(404)
