@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, session
+from flask import Flask, has_request_context, session
 from flask_babel import get_locale
 
 from marketplace import config as config_module
-from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+from marketplace.extensions import (
+    babel,
+    configure_engines,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+)
 
 
 def select_locale() -> str:
     from flask import current_app
 
-    chosen = session.get("lang")
+    chosen = session.get("lang") if has_request_context() else None
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -35,6 +43,8 @@ def create_app(config: str | config_module.Config | None = None, **overrides: An
     app.config.update(overrides)
 
     db.init_app(app)
+    with app.app_context():
+        configure_engines()
     migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

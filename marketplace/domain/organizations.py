@@ -127,8 +127,8 @@ def set_grade(actor: User, org: Organization, grade: Grade | None, announced_on:
     else:
         if announced_on is None:
             raise ValidationError(_l("Give the date the grade was announced."), field="announced_on")
-        org.grade = grade
-        org.grade_valid_from, org.grade_valid_until = grade_validity(announced_on)
+        valid_from, valid_until = grade_validity(announced_on)  # reads a rule: before any change
+        org.grade, org.grade_valid_from, org.grade_valid_until = grade, valid_from, valid_until
     audit.append(actor, "organization.grade_set", org,
                  {"grade": grade.value if grade else None,
                   "valid": [str(org.grade_valid_from), str(org.grade_valid_until)]})

@@ -149,7 +149,7 @@ def _overrides() -> dict[str, Any]:
     """All stored overrides, read once per request (rules are read many times per page)."""
     if has_app_context() and "rule_overrides" in g:
         return g.rule_overrides
-    values = dict(db.session.execute(select(Setting.key, Setting.value)).tuples().all())
+    values = dict(db.session.execute(select(Setting.key, Setting.value)).all())
     if has_app_context():
         g.rule_overrides = values
     return values

@@ -29,7 +29,7 @@ def organizations_queue():
     page = db.paginate(query.order_by(Organization.created_at, Organization.id), per_page=30,
                        error_out=False)
     counts = dict(db.session.execute(
-        select(Organization.status, func.count()).group_by(Organization.status)).tuples().all())
+        select(Organization.status, func.count()).group_by(Organization.status)).all())
     return render_template("district/organizations.html", page=page, status=status,
                            counts=counts, statuses=list(VerificationStatus))
 

@@ -1,0 +1,56 @@
+# The two commands: `make run` and `make test`. Everything else is a helper they call.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export FLASK_APP = wsgi.py
+
+.PHONY: run test install translations migrate seed system-deps babel-extract babel-update bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+translations: install
+	$(BIN)/pybabel -q compile -d marketplace/translations
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+seed: migrate
+	$(BIN)/flask seed-demo --if-empty
+
+run: translations seed
+	@echo "Serving on http://$(HOST):$(PORT)  (demo accounts above; password Licang-2026)"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# Chromium and a CJK font for the browser tests, through apt when missing.
+system-deps:
+	@sh scripts/ensure-browser.sh
+
+# The whole suite on SQLite; then again on PostgreSQL when TEST_DATABASE_URL is set (.ci/run sets it).
+test: translations system-deps
+	TEST_DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "--- PostgreSQL pass: $$TEST_DATABASE_URL"; \
+	  $(BIN)/pytest $(PYTEST_ARGS); \
+	fi
+
+babel-extract: install
+	$(BIN)/pybabel extract --ignore-dirs '.* venv .venv' -F babel.cfg -k lazy_gettext -k _l \
+	    -o marketplace/translations/messages.pot .
+
+babel-update: babel-extract
+	$(BIN)/pybabel update -i marketplace/translations/messages.pot -d marketplace/translations \
+	    -l zh_Hans_CN --no-fuzzy-matching
+
+bench: install
+	$(BIN)/python bench/benchmark.py
+
+clean:
+	rm -rf $(VENV) instance/test.db .pytest_cache

@@ -1,0 +1,143 @@
+"""Test fixtures. The database is TEST_DATABASE_URL when set (PostgreSQL in CI), otherwise a
+SQLite file in a temporary folder. The schema is built once; every test leaves the tables empty."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+import pytest
+from jinja2 import StrictUndefined
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from marketplace import create_app
+from marketplace.domain import clock
+from marketplace.extensions import db, limiter
+
+FROZEN_AT = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)  # 10:00 in Licang
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
+    os.environ["TEST_DATABASE_URL"] = database_url
+    app = create_app("testing")
+    app.jinja_env.undefined = StrictUndefined
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _wipe() -> None:
+    """Empty every table (children first), keeping the schema."""
+    db.session.rollback()
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _context(app) -> Iterator[None]:
+    """Each test runs in an app context, at a fixed time, with empty tables afterwards."""
+    with app.app_context():
+        limiter.reset()
+        with clock.frozen(FROZEN_AT):
+            yield
+        _wipe()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def csrf_off(app) -> Iterator[None]:
+    app.config["WTF_CSRF_ENABLED"] = False
+    yield
+    app.config["WTF_CSRF_ENABLED"] = True
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def count_queries() -> Iterator:
+    """with count_queries() as n: ...; assert n() <= budget"""
+    state = {"n": 0, "on": False}
+
+    def _listen(*_args, **_kwargs) -> None:
+        if state["on"]:
+            state["n"] += 1
+
+    event.listen(Engine, "after_cursor_execute", _listen)
+
+    @contextmanager
+    def _count() -> Iterator:
+        if state["on"]:
+            raise RuntimeError("count_queries cannot be nested")
+        state.update(n=0, on=True)
+        try:
+            yield lambda: state["n"]
+        finally:
+            state["on"] = False
+
+    yield _count
+    event.remove(Engine, "after_cursor_execute", _listen)
+
+
+def csrf_token_from(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    if match is None:
+        match = re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+class Auth:
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def login(self, username: str, password: str = "Passw0rd!x"):
+        page = self.client.get("/login").get_data(as_text=True)
+        return self.client.post("/login", data={"username": username, "password": password,
+                                                "csrf_token": csrf_token_from(page)})
+
+    def post(self, url: str, data: dict | None = None, page: str | None = None, **kw):
+        """POST with a valid CSRF token taken from `page` (or the dashboard)."""
+        html = self.client.get(page or "/dashboard").get_data(as_text=True)
+        return self.client.post(url, data={**(data or {}), "csrf_token": csrf_token_from(html)}, **kw)
+
+
+@pytest.fixture
+def auth(client) -> Auth:
+    return Auth(client)
+
+
+def dialect() -> str:
+    return db.engine.dialect.name
+
+
+def execute_raw(sql: str, **params) -> None:
+    db.session.execute(text(sql), params)
+    db.session.commit()

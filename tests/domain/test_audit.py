@@ -1,0 +1,110 @@
+from sqlalchemy import text
+
+import pytest
+
+from marketplace.domain import audit
+from marketplace.extensions import db
+from marketplace.models import AuditEntry
+from marketplace.models.audit import AppendOnlyViolation
+from tests.factories import make_street
+
+
+def _chain(n=4):
+    street = make_street()
+    for i in range(n):
+        audit.append("tester", f"test.step{i}", street, {"i": i, "中文": "留痕"})
+    db.session.commit()
+    return street
+
+
+def test_entries_link_to_their_predecessor():
+    _chain(3)
+    entries = db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.seq)).all()
+    assert [e.seq for e in entries] == [1, 2, 3]
+    assert entries[0].prev_hash == audit.GENESIS
+    assert entries[1].prev_hash == entries[0].hash
+    assert entries[2].prev_hash == entries[1].hash
+    assert len({e.hash for e in entries}) == 3
+    report = audit.verify_chain()
+    assert report.ok and report.count == 3 and report.head == entries[2].hash
+
+
+def test_empty_chain_is_intact():
+    report = audit.verify_chain()
+    assert report.ok and report.count == 0
+
+
+def test_an_edited_row_is_found():
+    _chain()
+    db.session.execute(text("UPDATE audit_entries SET action = 'test.forged' WHERE seq = 3"))
+    db.session.commit()
+    report = audit.verify_chain()
+    assert not report.ok and report.bad_seq == 3 and "altered" in report.problem
+
+
+def test_an_edited_payload_is_found():
+    _chain()
+    db.session.execute(text("""UPDATE audit_entries SET payload = '{"i": 99}' WHERE seq = 2"""))
+    db.session.commit()
+    report = audit.verify_chain()
+    assert not report.ok and report.bad_seq == 2 and "payload" in report.problem
+
+
+def test_a_deleted_row_is_found():
+    _chain()
+    db.session.execute(text("DELETE FROM audit_entries WHERE seq = 2"))
+    db.session.commit()
+    report = audit.verify_chain()
+    assert not report.ok and report.bad_seq == 2 and "missing" in report.problem
+
+
+def test_a_deleted_last_row_moves_the_head_but_the_published_head_exposes_it():
+    _chain()
+    published_seq, published_head = audit.head()
+    db.session.execute(text("DELETE FROM audit_entries WHERE seq = :s"), {"s": published_seq})
+    db.session.commit()
+    assert audit.verify_chain().ok  # a truncated chain is internally consistent...
+    assert audit.head() != (published_seq, published_head)  # ...but its head no longer matches
+
+
+def test_reordered_rows_are_found():
+    _chain()
+    # swap entries 2 and 3 (via a free seq number to respect the unique constraint)
+    db.session.execute(text("UPDATE audit_entries SET seq = 1000 WHERE seq = 2"))
+    db.session.execute(text("UPDATE audit_entries SET seq = 2 WHERE seq = 3"))
+    db.session.execute(text("UPDATE audit_entries SET seq = 3 WHERE seq = 1000"))
+    db.session.commit()
+    report = audit.verify_chain()
+    assert not report.ok and report.bad_seq == 2
+
+
+def test_the_orm_refuses_to_change_or_delete_entries():
+    _chain(1)
+    entry = db.session.scalars(db.select(AuditEntry)).one()
+    entry.action = "changed"
+    with pytest.raises(AppendOnlyViolation):
+        db.session.flush()
+    db.session.rollback()
+    entry = db.session.scalars(db.select(AuditEntry)).one()
+    db.session.delete(entry)
+    with pytest.raises(AppendOnlyViolation):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_timeline_lists_a_subjects_entries_in_order():
+    street = _chain(3)
+    other = make_street()
+    audit.append("tester", "other.thing", other)
+    db.session.commit()
+    assert [e.action for e in audit.timeline(street)] == ["test.step0", "test.step1", "test.step2"]
+
+
+def test_cli_verify_exit_codes(runner):
+    _chain()
+    ok = runner.invoke(args=["audit", "verify"])
+    assert ok.exit_code == 0 and "intact: 4 entries" in ok.output
+    db.session.execute(text("UPDATE audit_entries SET actor_label = 'someone' WHERE seq = 2"))
+    db.session.commit()
+    bad = runner.invoke(args=["audit", "verify"])
+    assert bad.exit_code == 1 and "#2" in bad.output
