@@ -33,8 +33,11 @@ def configure_engines() -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE: a transaction takes the write lock up front, so a read-then-write never
+        # fails on a snapshot another writer has moved (SQLite's "database is locked").
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

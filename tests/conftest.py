@@ -3,12 +3,14 @@ SQLite file in a temporary folder. The schema is built once; every test leaves t
 
 from __future__ import annotations
 
+import contextvars
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
+from flask.testing import FlaskClient
 from jinja2 import StrictUndefined
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
@@ -28,10 +30,20 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, as a real server does: the test's own app context
+    (and its `g`, its database session, Flask-Login's cached user) is not shared with requests."""
+
+    def open(self, *args, **kwargs):
+        db.session.commit()  # the test hands over to the "server": nothing of it stays pending
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
     os.environ["TEST_DATABASE_URL"] = database_url
     app = create_app("testing")
+    app.test_client_class = IsolatedClient
     app.jinja_env.undefined = StrictUndefined
     with app.app_context():
         db.drop_all()
