@@ -111,7 +111,7 @@ class UserView(SecureModelView):
                      "email": _l("E-mail"), "phone": _l("Phone")}
     column_formatters = {"role": lambda v, c, m, p: m.role.label}
     form_columns = ("username", "display_name", "email", "phone", "role", "community", "street",
-                    "organization", "department", "active")
+                    "organization", "department", "active", "new_password")
     form_extra_fields = {"new_password": PasswordField(_l("New password (leave empty to keep)"))}
     column_details_exclude_list = ("password_hash",)
     form_choices = {"role": [(r.value, r.label) for r in Role]}
@@ -179,6 +179,18 @@ class OrganizationView(SecureModelView):
         super().on_model_change(form, model, is_created)
 
 
+class StreetView(SecureModelView):
+    form_columns = ("name", "code")  # communities are moved from the community form, never unset here
+    column_list = ("name", "code")
+    column_labels = {"name": _l("Name"), "code": _l("Code")}
+
+
+class CommunityView(SecureModelView):
+    column_list = ("street", "name")
+    column_searchable_list = ("name",)
+    column_labels = {"name": _l("Name"), "street": _l("Street")}
+
+
 class RulesView(_Guarded, BaseView):
     """SPEC §3 rules, one form per group; a group is saved whole (weights must add up)."""
 
@@ -233,8 +245,8 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(SecureModelView(Department, db, name=_l("Departments"), category=people))
     admin.add_view(OrganizationView(Organization, db, name=_l("Organizations"), category=orgs))
     admin.add_view(SecureModelView(NationalListEntry, db, name=_l("National lists"), category=orgs))
-    admin.add_view(SecureModelView(Street, db, name=_l("Streets"), category=geo))
-    admin.add_view(SecureModelView(Community, db, name=_l("Communities"), category=geo))
+    admin.add_view(StreetView(Street, db, name=_l("Streets"), category=geo))
+    admin.add_view(CommunityView(Community, db, name=_l("Communities"), category=geo))
     admin.add_view(SecureModelView(Category, db, name=_l("Service categories"), category=geo))
     admin.add_view(AuditView(AuditEntry, db, name=_l("Audit chain"), category=system))
     return admin

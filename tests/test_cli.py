@@ -1,0 +1,61 @@
+from sqlalchemy import func, select
+
+from marketplace.domain import audit
+from marketplace.extensions import db
+from marketplace.models import (
+    Community,
+    ExpertProfile,
+    Grade,
+    Organization,
+    Role,
+    Street,
+    User,
+    VerificationStatus,
+)
+from marketplace.domain import uscc
+
+
+def count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_seed_demo_loads_the_licang_district(runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "Licang-2026" in result.output
+    assert count(Street) == 11 and count(Community) == 123
+    names = set(db.session.scalars(select(Street.name)))
+    assert {"振华路街道", "李村街道", "楼山街道", "九水街道"} <= names
+    assert count(Organization) >= 30 and count(ExpertProfile) >= 10
+    roles = set(db.session.scalars(select(User.role)))
+    assert roles == set(Role)
+    orgs = db.session.scalars(select(Organization)).all()
+    assert all(uscc.problems(o.uscc) == [] for o in orgs)
+    assert {o.grade for o in orgs} >= {None, *Grade}
+    assert {o.status for o in orgs} == set(VerificationStatus)
+    assert len({o.alliance for o in orgs}) == 5
+    assert audit.verify_chain().ok
+
+
+def test_seed_demo_is_idempotent(runner):
+    runner.invoke(args=["seed-demo"])
+    before = (count(Street), count(Community), count(Organization), count(User))
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0
+    assert (count(Street), count(Community), count(Organization), count(User)) == before
+    assert audit.verify_chain().ok
+
+
+def test_if_empty_skips_a_database_with_users(runner):
+    runner.invoke(args=["seed-demo", "--if-empty"])
+    users = count(User)
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert "already has data" in result.output and count(User) == users
+
+
+def test_create_admin(runner):
+    result = runner.invoke(args=["create-admin", "--username", "boss"], input="Strong-pass-1\nStrong-pass-1\n")
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(User).where(User.username == "boss")).role is Role.admin
+    result = runner.invoke(args=["create-admin", "--username", "boss"], input="Strong-pass-1\nStrong-pass-1\n")
+    assert result.exit_code != 0 and "已被使用" in result.output

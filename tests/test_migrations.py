@@ -1,0 +1,54 @@
+"""One Alembic head, and `flask db upgrade` from empty gives exactly the models' schema."""
+
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from marketplace import create_app
+from marketplace.config import ROOT
+from marketplace.extensions import db
+
+
+def test_single_head():
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "migrations" / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+@pytest.fixture
+def empty_database(database_url, tmp_path):
+    """A brand-new database on the same server as the test database."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    name = f"migrations_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_upgrade_from_empty_equals_the_models(empty_database, monkeypatch):
+    monkeypatch.setenv("TEST_DATABASE_URL", empty_database)
+    migrated = create_app("testing")
+    with migrated.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
+                                    db.metadata)
+        db.engine.dispose()
+    assert diff == [], diff
