@@ -7,11 +7,13 @@ ever deleted (records are kept). Every save is written to the audit chain with w
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, abort, flash, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
 from flask_admin.form import BaseForm as AdminBaseForm
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import gettext as _
@@ -23,6 +25,7 @@ from wtforms import PasswordField
 from wtforms.validators import ValidationError as FormValidationError
 
 from marketplace.domain import accounts, audit, organizations, permissions, rules, uscc
+from marketplace.domain.clock import LOCAL_TZ
 from marketplace.domain.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import (
@@ -82,8 +85,14 @@ def _changes(model: Any) -> dict[str, list[str]]:
     return changed
 
 
+def _local_datetime(view: Any, value: datetime, name: str) -> str:
+    return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
 class SecureModelView(_Guarded, ModelView):
     form_base_class = AdminForm
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: _local_datetime}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: _local_datetime}
     can_delete = False  # records are kept, never hard-deleted
     can_view_details = True
     page_size = 50
