@@ -15,6 +15,7 @@ from marketplace.extensions import (
     db,
     limiter,
     login_manager,
+    mail,
     migrate,
 )
 
@@ -50,6 +51,7 @@ def create_app(config: str | config_module.Config | None = None, **overrides: An
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     login_manager.init_app(app)
+    mail.init_app(app)
 
     from marketplace import models  # noqa: F401  (register every table)
     from marketplace.views import auth as _auth  # noqa: F401  (user loader)

@@ -46,6 +46,18 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "5 per hour")
     FLASK_ADMIN_SWATCH = "default"
+    WISH_RATE_LIMIT = os.environ.get("WISH_RATE_LIMIT", "5 per hour")
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))
+    MAX_IMAGE_BYTES = int(os.environ.get("MAX_IMAGE_BYTES", 5 * 1024 * 1024))
+    MAX_PHOTOS = 6
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@jiebang.local")
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE / 'marketplace.db'}")
@@ -70,8 +82,12 @@ class TestConfig(Config):
     APP_ENV = "testing"
     TESTING = True
     RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_BACKEND = "locmem"
 
     def __init__(self) -> None:
+        import tempfile
+
+        self.UPLOAD_FOLDER = tempfile.mkdtemp(prefix="marketplace-uploads-")
         self.SECRET_KEY = "test-secret-key"
         self.SQLALCHEMY_DATABASE_URI = _database_url(
             os.environ.get("TEST_DATABASE_URL") or "sqlite:///" + str(INSTANCE / "test.db")

@@ -62,7 +62,9 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    from marketplace.domain import clock  # the domain's clock, so tests can freeze it
+
+    return clock.now()
 
 
 class TimestampMixin:

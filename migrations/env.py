@@ -67,6 +67,12 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_name(name, type_, parent_names):
+    from marketplace.models.search import is_search_object
+
+    return not is_search_object(name)
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -86,6 +92,8 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    # the full-text search tables, triggers and indexes are managed by hand (models/search.py)
+    conf_args.setdefault("include_name", include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -92,3 +92,59 @@ def make_user(role: Role = Role.resident, username: str | None = None, **scope) 
     return accounts.create_user(None, username=username or f"{role.value}{next(_seq)}",
                                 password=PASSWORD, display_name=f"{role.label}测试",
                                 role=role, **scope)
+
+
+def need_data(category=None, **kw) -> dict:
+    from marketplace.models import Urgency
+
+    data = {"title": "老年人助餐服务", "description": "社区独居老人多，午餐没有着落，希望开设助餐点。",
+            "category_id": (category or make_category()).id, "beneficiaries": "独居老人",
+            "beneficiaries_count": 40, "urgency": Urgency.high}
+    data.update(kw)
+    return data
+
+
+def make_need(secretary: User | None = None, **kw):
+    from marketplace.domain import needs
+
+    secretary = secretary or make_user(Role.secretary)
+    return needs.record_need(secretary, need_data(**kw))
+
+
+def review_scores(urgency=25, reach=20, feasibility=20, cost=15, reason="理由充分") -> dict:
+    return {"urgency": {"score": urgency, "reason": reason}, "reach": {"score": reach, "reason": reason},
+            "feasibility": {"score": feasibility, "reason": reason}, "cost": {"score": cost, "reason": reason}}
+
+
+def approved_need(street_officer: User | None = None, secretary: User | None = None):
+    """A need reviewed (total 80) and approved by its street."""
+    from marketplace.domain import needs
+
+    if secretary is None:
+        community = make_community(street_officer.street if street_officer else None)
+        secretary = make_user(Role.secretary, community_id=community.id)
+    officer = street_officer or make_user(Role.street, street_id=secretary.community.street_id)
+    need = make_need(secretary)
+    expert = make_user(Role.expert)
+    needs.assign_reviewers(officer, need, [expert])
+    needs.submit_review(expert, need.reviews[0], review_scores())
+    needs.decide(officer, need, True, "")
+    return need, officer
+
+
+def project_data(officer: User, **kw) -> dict:
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from marketplace.models import Community, Regime
+
+    now = clock.now()
+    community = db.session.scalar(db.select(Community).where(Community.street_id == officer.street_id)) \
+        or make_community(officer.street)
+    data = {"title": "助餐服务项目", "scope": "为独居老人提供午餐配送", "outputs": "每周配送5天\n服务40人",
+            "budget_cap": Decimal("80000.00"), "category_id": make_category().id,
+            "regime": Regime.community_fund, "min_grade": None, "bid_deadline": now + timedelta(days=10),
+            "qa_deadline": now + timedelta(days=7), "community_ids": [community.id],
+            "criteria": {"plan": 40, "team": 20, "past": 15, "budget": 15, "roadshow": 10}}
+    data.update(kw)
+    return data

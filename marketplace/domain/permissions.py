@@ -101,3 +101,138 @@ def organizations_query(user: Any) -> Select[tuple[Organization]]:
     if has_role(user, Role.organization):
         visible = visible | (Organization.id == user.organization_id)
     return query.where(visible)
+
+
+# --- 评榜: wishes and needs --------------------------------------------------------------
+
+def _in_community(user: User, community_id: int) -> bool:
+    return user.role is Role.secretary and user.community_id == community_id
+
+
+def _street_of_need(need: Any) -> int:
+    return need.community.street_id
+
+
+@rule("wish.triage")
+def _triage_wish(user: User, wish: Any) -> bool:
+    from marketplace.models import WishStatus
+
+    return _in_community(user, wish.community_id) and wish.status is WishStatus.new
+
+
+@rule("need.record")
+def _record_need(user: User, _obj: Any) -> bool:
+    return user.role is Role.secretary and user.community_id is not None
+
+
+@rule("need.view_private")
+def _view_need_private(user: User, need: Any) -> bool:
+    """Photos, reviews and the working page: the community, its street, assigned reviewers, the district."""
+    if user.role is Role.admin or _in_community(user, need.community_id):
+        return True
+    if user.role is Role.street and user.street_id == _street_of_need(need):
+        return True
+    return user.role is Role.expert and any(r.reviewer_id == user.id for r in need.reviews)
+
+
+@rule("need.merge")
+def _merge_need(user: User, need: Any) -> bool:
+    from marketplace.models import NeedStatus
+
+    open_states = (NeedStatus.recorded, NeedStatus.in_review, NeedStatus.approved)
+    in_scope = _in_community(user, need.community_id) or (
+        user.role is Role.street and user.street_id == _street_of_need(need))
+    return in_scope and need.status in open_states
+
+
+@rule("need.assign_reviewers", "need.decide")
+def _street_decides(user: User, need: Any) -> bool:
+    from marketplace.models import NeedStatus
+
+    return (user.role is Role.street and user.street_id == _street_of_need(need)
+            and need.status in (NeedStatus.recorded, NeedStatus.in_review))
+
+
+@rule("need.review")
+def _review_need(user: User, review: Any) -> bool:
+    from marketplace.models import NeedStatus
+
+    return (user.role is Role.expert and review.reviewer_id == user.id
+            and review.submitted_at is None and review.need.status is NeedStatus.in_review)
+
+
+@rule("street.manage")
+def _street_officer(user: User, _obj: Any) -> bool:
+    return user.role is Role.street and user.street_id is not None
+
+
+@rule("reviews.list")
+def _reviewer(user: User, _obj: Any) -> bool:
+    return user.role is Role.expert
+
+
+# --- 发榜: projects ----------------------------------------------------------------------
+
+@rule("project.create")
+def _create_project(user: User, _obj: Any) -> bool:
+    return user.role is Role.street and user.street_id is not None
+
+
+@rule("project.edit", "project.publish")
+def _edit_project(user: User, project: Any) -> bool:
+    from marketplace.models import ProjectStatus
+
+    return (user.role is Role.street and user.street_id == project.street_id
+            and project.status is ProjectStatus.draft)
+
+
+@rule("project.withdraw")
+def _withdraw_project(user: User, project: Any) -> bool:
+    from marketplace.models import ProjectStatus
+
+    return (user.role is Role.street and user.street_id == project.street_id
+            and project.status in (ProjectStatus.draft, ProjectStatus.bidding))
+
+
+@rule("project.view_draft")
+def _view_draft(user: User, project: Any) -> bool:
+    return user.role is Role.admin or (user.role is Role.street and user.street_id == project.street_id)
+
+
+@rule("project.ask")
+def _ask(user: User, project: Any) -> bool:
+    from marketplace.domain import clock
+    from marketplace.models import ProjectStatus
+
+    return (user.role is Role.organization and user.organization is not None
+            and user.organization.status is VerificationStatus.verified
+            and project.status is ProjectStatus.bidding and clock.now() < project.qa_deadline)
+
+
+@rule("question.answer")
+def _answer(user: User, question: Any) -> bool:
+    from marketplace.models import ProjectStatus
+
+    return (user.role is Role.street and user.street_id == question.project.street_id
+            and question.answer is None and question.project.status is ProjectStatus.bidding)
+
+
+def needs_query(user: Any) -> Select[Any]:
+    """Needs a user may look at publicly: every need except those nobody outside may see yet
+    (none are secret here: a need's public page shows no personal data)."""
+    from marketplace.models import Need
+
+    return select(Need)
+
+
+def projects_query(user: Any) -> Select[Any]:
+    """Published and withdrawn projects for everyone; drafts only for their street and the district."""
+    from marketplace.models import Project, ProjectStatus
+
+    query = select(Project)
+    if has_role(user, Role.admin):
+        return query
+    visible = Project.status != ProjectStatus.draft
+    if has_role(user, Role.street):
+        visible = visible | (Project.street_id == user.street_id)
+    return query.where(visible)

@@ -11,9 +11,25 @@ from marketplace.models.enums import (
     Role,
     VerificationStatus,
 )
+from marketplace.models.enums import (
+    NeedSource,
+    NeedStatus,
+    ProjectStatus,
+    Regime,
+    Urgency,
+    WishStatus,
+)
 from marketplace.models.geography import Category, Community, Department, Street
-from marketplace.models.organizations import NationalListEntry, Organization
-from marketplace.models.settings import Setting
+from marketplace.models.needs import Need, NeedPhoto, NeedReview, Wish
+from marketplace.models.notifications import Notification
+from marketplace.models.projects import Project, Question, project_communities
+from marketplace.models.organizations import (
+    NationalListEntry,
+    Organization,
+    organization_categories,
+    organization_streets,
+)
+from marketplace.models.settings import Counter, Setting
 from marketplace.models.users import Affiliation, ExpertProfile, User
 
 __all__ = [
@@ -21,4 +37,6 @@ __all__ = [
     "Affiliation", "AffiliationKind", "Alliance", "AuditEntry", "Category", "Community",
     "Department", "ExpertProfile", "Grade", "NationalList", "NationalListEntry", "Organization",
     "OrgType", "Role", "Setting", "Street", "User", "VerificationStatus",
+    "organization_categories", "organization_streets", "Counter", "Need", "NeedPhoto", "NeedReview", "NeedSource", "NeedStatus", "Notification", "Project",
+    "ProjectStatus", "Question", "Regime", "Urgency", "Wish", "WishStatus", "project_communities",
 ]

@@ -149,3 +149,72 @@ AffiliationKind.__labels__ = {
     "control": _l("Controlling person"),
 }
 AffiliationKind.__css__ = {}
+
+
+class WishStatus(LabeledEnum):
+    new = "new"
+    accepted = "accepted"
+    declined = "declined"
+
+
+WishStatus.__labels__ = {"new": _l("New"), "accepted": _l("Taken up as a need"),
+                         "declined": _l("Declined")}
+WishStatus.__css__ = {"new": "warning", "accepted": "success", "declined": "neutral"}
+
+
+class NeedSource(LabeledEnum):
+    survey = "survey"
+    wish = "wish"
+
+
+NeedSource.__labels__ = {"survey": _l("Door-to-door survey (民意大摸排)"), "wish": _l("Resident's micro-wish (微心愿)")}
+NeedSource.__css__ = {}
+
+
+class Urgency(LabeledEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+    urgent = "urgent"
+
+
+Urgency.__labels__ = {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High"), "urgent": _l("Urgent")}
+Urgency.__css__ = {"high": "warning", "urgent": "danger"}
+
+
+class NeedStatus(LabeledEnum):
+    recorded = "recorded"      # entered by the community, waiting for the street
+    in_review = "in_review"    # reviewers assigned (评榜)
+    approved = "approved"      # publishable
+    rejected = "rejected"
+    merged = "merged"          # a duplicate, folded into another need
+    in_project = "in_project"  # part of a published project (发榜)
+
+
+NeedStatus.__labels__ = {
+    "recorded": _l("Recorded"), "in_review": _l("Under review (评榜)"), "approved": _l("Approved to publish"),
+    "rejected": _l("Not adopted"), "merged": _l("Merged"), "in_project": _l("Published as a project"),
+}
+NeedStatus.__css__ = {"recorded": "info", "in_review": "warning", "approved": "success",
+                      "rejected": "danger", "merged": "neutral", "in_project": "success"}
+
+
+class Regime(LabeledEnum):
+    community_fund = "community_fund"
+    government_purchase = "government_purchase"
+
+
+Regime.__labels__ = {"community_fund": _l("Community fund (micro-project / venture grant)"),
+                     "government_purchase": _l("Government purchase of services (政府购买服务)")}
+Regime.__css__ = {"government_purchase": "info"}
+
+
+class ProjectStatus(LabeledEnum):
+    draft = "draft"
+    bidding = "bidding"        # published (发榜), open for 揭榜
+    withdrawn = "withdrawn"
+
+
+ProjectStatus.__labels__ = {"draft": _l("Draft"), "bidding": _l("Open for bids (揭榜中)"),
+                            "withdrawn": _l("Withdrawn")}
+ProjectStatus.__css__ = {"draft": "neutral", "bidding": "success", "withdrawn": "danger"}

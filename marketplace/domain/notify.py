@@ -1,0 +1,79 @@
+"""Notifications: stored for the in-app list and, when the user has an address, mailed through
+Flask-Mailman (MAIL_BACKEND: console by default, smtp in production). The text is rendered from
+kind + params in the reader's language at display time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from marketplace.domain import clock
+from marketplace.extensions import db
+from marketplace.models import Notification, User
+
+
+def render(kind: str, params: dict[str, Any]) -> str:
+    """The notification's sentence in the current locale."""
+    from marketplace.models import NeedStatus
+
+    if kind == "review.assigned":
+        return _("You are asked to review need %(code)s “%(title)s”.", **params)
+    if kind == "need.decided":
+        status = NeedStatus(params["status"]).label
+        return _("Need %(code)s “%(title)s”: %(status)s.", code=params["code"], title=params["title"],
+                 status=status)
+    if kind == "question.answered":
+        return _("Your question on project %(code)s has been answered.", **params)
+    if kind == "project.published":
+        return _("A new project in your field is open for bids: %(code)s “%(title)s”.", **params)
+    if kind == "wish.handled":
+        return _("A micro-wish was handled.")
+    return kind
+
+
+def notify(users: Iterable[User], kind: str, params: dict[str, Any], link: str) -> int:
+    """Notify each user once; returns how many were notified."""
+    recipients = {u.id: u for u in users if u is not None and u.active}.values()
+    now = clock.now()
+    rows = [Notification(user_id=u.id, kind=kind, params=params, link=link, created_at=now)
+            for u in recipients]
+    db.session.add_all(rows)
+    mailed = [u for u in recipients if u.email]
+    if mailed:
+        _mail(mailed, kind, params, link)
+    return len(rows)
+
+
+def _mail(users: list[User], kind: str, params: dict[str, Any], link: str) -> None:
+    from flask_mailman import EmailMessage
+
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        body = render(kind, params)
+        subject = _("揭榜挂帅 notification")
+    base = current_app.config.get("PUBLIC_URL", "").rstrip("/")
+    for user in users:
+        try:
+            EmailMessage(subject, f"{body}\n\n{base}{link}", to=[user.email]).send()
+        except Exception:  # a mail outage never blocks the action itself
+            current_app.logger.exception("mail to user %s failed", user.id)
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def recent(user: User, limit: int = 50) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                   .order_by(Notification.id.desc()).limit(limit)))
+
+
+def mark_all_read(user: User) -> None:
+    db.session.execute(update(Notification).where(Notification.user_id == user.id,
+                                                  Notification.read_at.is_(None))
+                       .values(read_at=clock.now()))

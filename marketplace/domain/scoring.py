@@ -1,0 +1,36 @@
+"""Pure scoring functions (no database): review totals, means, thresholds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+TWO = Decimal("0.01")
+
+
+def round2(value: Decimal) -> Decimal:
+    return value.quantize(TWO, rounding=ROUND_HALF_UP)
+
+
+def review_total(criteria: Mapping[str, int], scores: Mapping[str, Any]) -> Decimal:
+    """Sum of the points given; each criterion is scored from 0 to its maximum (its weight), so
+    the total is already weighted and lies between 0 and 100."""
+    total = Decimal(0)
+    for key, maximum in criteria.items():
+        score = Decimal(str(scores[key]))
+        if score < 0 or score > maximum:
+            raise ValueError(f"{key}: {score} outside 0..{maximum}")
+        total += score
+    return round2(total)
+
+
+def mean(values: Iterable[Decimal]) -> Decimal | None:
+    values = list(values)
+    if not values:
+        return None
+    return round2(sum(values, Decimal(0)) / len(values))
+
+
+def publishable(mean_score: Decimal | None, threshold: int | Decimal) -> bool:
+    return mean_score is not None and mean_score >= Decimal(str(threshold))
