@@ -75,7 +75,7 @@ def create_app(config: str | config_module.Config | None = None, **overrides: An
 
 
 def _jinja_globals(app: Flask) -> None:
-    from marketplace.domain import permissions
+    from marketplace.domain import notify, permissions
     from marketplace.views import nav
 
     from marketplace.domain.clock import LOCAL_TZ
@@ -97,4 +97,5 @@ def _jinja_globals(app: Flask) -> None:
             "current_locale": str(get_locale()),
             "languages": app.config["LANGUAGES"],
             "nav_items": nav.items_for(current_user),
+            "unread": notify.unread_count(current_user) if current_user.is_authenticated else 0,
         }

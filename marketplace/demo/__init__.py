@@ -213,6 +213,9 @@ def build_demo(echo=print) -> list[DemoAccount]:
                                    note="曾任理事"))
         db.session.flush()
         audit.append("demo", "affiliation.recorded", tied, {"organization": orgs[1].id, "kind": "board"})
+    from marketplace.demo.cycle import build_cycle
+
+    build_cycle()
     # keep only the unique accounts list (the expert pool is summarised)
     shown = [a for a in accounts_made if not a.username.startswith("expert") or a.username == "expert"]
     return shown

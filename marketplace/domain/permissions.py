@@ -236,3 +236,12 @@ def projects_query(user: Any) -> Select[Any]:
     if has_role(user, Role.street):
         visible = visible | (Project.street_id == user.street_id)
     return query.where(visible)
+
+
+@rule("need.see_scores")
+def _see_scores(user: User, need: Any) -> bool:
+    """Review scores: the community, the street, the district — and a reviewer only once their own
+    review is in (independent scoring)."""
+    if user.role is Role.expert:
+        return any(r.reviewer_id == user.id and r.submitted_at is not None for r in need.reviews)
+    return user.role is not Role.expert and _view_need_private(user, need)

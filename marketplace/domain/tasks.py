@@ -60,3 +60,55 @@ def _own_verification(user: User) -> list[Task]:
         return [Task(_l("Your registration waits for the district's verification"),
                      "organizations.mine", tone="warning")]
     return []
+
+
+@provider
+def _secretary(user: User) -> list[Task]:
+    if user.role is not Role.secretary:
+        return []
+    from marketplace.models import Wish, WishStatus
+
+    new = db.session.scalar(select(func.count(Wish.id)).where(
+        Wish.community_id == user.community_id, Wish.status == WishStatus.new))
+    return [Task(_l("Residents' micro-wishes to triage"), "community_desk.index", new, tone="warning")] if new else []
+
+
+@provider
+def _street(user: User) -> list[Task]:
+    if user.role is not Role.street:
+        return []
+    from marketplace.models import Community, Need, NeedStatus, Project, ProjectStatus, Question
+
+    counts = dict(db.session.execute(
+        select(Need.status, func.count()).join(Need.community).where(Community.street_id == user.street_id)
+        .where(Need.status.in_((NeedStatus.recorded, NeedStatus.in_review, NeedStatus.approved)))
+        .group_by(Need.status)).all())
+    questions = db.session.scalar(select(func.count(Question.id)).join(Project).where(
+        Project.street_id == user.street_id, Question.answer.is_(None), Project.status == ProjectStatus.bidding))
+    drafts = db.session.scalar(select(func.count(Project.id)).where(
+        Project.street_id == user.street_id, Project.status == ProjectStatus.draft))
+    items = []
+    if counts.get(NeedStatus.recorded):
+        items.append(Task(_l("Needs waiting for reviewers"), "street_desk.index", counts[NeedStatus.recorded],
+                          {"status": "recorded"}, "warning"))
+    if counts.get(NeedStatus.in_review):
+        items.append(Task(_l("Needs under review, to decide"), "street_desk.index", counts[NeedStatus.in_review],
+                          {"status": "in_review"}))
+    if counts.get(NeedStatus.approved):
+        items.append(Task(_l("Approved needs waiting for a project"), "street_desk.index",
+                          counts[NeedStatus.approved], {"status": "approved"}, "success"))
+    if questions:
+        items.append(Task(_l("Bidders' questions to answer"), "street_desk.index", questions, tone="warning"))
+    if drafts:
+        items.append(Task(_l("Draft projects to publish"), "street_desk.index", drafts))
+    return items
+
+
+@provider
+def _reviewer(user: User) -> list[Task]:
+    if user.role is not Role.expert:
+        return []
+    from marketplace.domain.needs import pending_review_count
+
+    pending = pending_review_count(user)
+    return [Task(_l("Needs waiting for your review"), "reviews.index", pending, tone="warning")] if pending else []

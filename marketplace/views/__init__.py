@@ -6,7 +6,20 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from marketplace.views import auth, dashboard, district, organizations, public
+    from marketplace.views import (
+        auth,
+        community,
+        dashboard,
+        district,
+        needs,
+        notifications,
+        organizations,
+        projects,
+        public,
+        reviews,
+        street,
+    )
 
-    for module in (public, auth, dashboard, organizations, district):
+    for module in (public, auth, dashboard, organizations, district, needs, community, street, reviews,
+                   projects, notifications):
         app.register_blueprint(module.bp)

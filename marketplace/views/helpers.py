@@ -29,3 +29,14 @@ def safe_next(default: str) -> str:
 def form_status(form: Any) -> int:
     """200 for a first display, 400 when a submitted form is shown again with errors."""
     return 400 if request.method == "POST" else 200
+
+
+def list_context() -> dict[str, Any]:
+    """Streets, communities and categories for the list filters (three small queries)."""
+    from sqlalchemy import select
+
+    from marketplace.models import Category, Community, Street
+
+    return {"streets": db.session.scalars(select(Street).order_by(Street.id)).all(),
+            "communities": db.session.scalars(select(Community).order_by(Community.street_id, Community.id)).all(),
+            "categories": db.session.scalars(select(Category).order_by(Category.id)).all()}

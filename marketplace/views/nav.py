@@ -21,12 +21,18 @@ class NavItem:
 
 ITEMS = [
     NavItem(_l("Home"), "public.home"),
+    NavItem(_l("Needs"), "needs.index"),
+    NavItem(_l("Projects"), "projects.index"),
     NavItem(_l("Organizations"), "public.organizations"),
-    NavItem(_l("Rules"), "public.rules"),
+    NavItem(_l("Micro-wish"), "needs.wish", roles=None),
     NavItem(_l("My tasks"), "dashboard.index", signed_in=True),
+    NavItem(_l("Community desk"), "community_desk.index", roles=(Role.secretary,)),
+    NavItem(_l("Street desk"), "street_desk.index", roles=(Role.street,)),
+    NavItem(_l("My reviews"), "reviews.index", roles=(Role.expert,)),
     NavItem(_l("My organization"), "organizations.mine", roles=(Role.organization,)),
     NavItem(_l("Verify organizations"), "district.organizations", roles=(Role.admin,)),
     NavItem(_l("Admin console"), "admin.index", roles=(Role.admin,)),
+    NavItem(_l("Rules"), "public.rules"),
 ]
 
 

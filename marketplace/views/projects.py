@@ -1,0 +1,206 @@
+"""项目清单: public project list and pages (with Q&A and timeline); the street's drafting,
+publishing and withdrawal; bidders' questions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from marketplace import exports
+from marketplace.domain import needs, permissions, projects, queries, rules, timeline
+from marketplace.domain.clock import LOCAL_TZ as LOCAL
+from marketplace.domain.errors import DomainError
+from marketplace.extensions import db
+from marketplace.forms import BaseForm
+from marketplace.forms.needs import AnswerForm, QuestionForm, ReasonForm
+from marketplace.forms.projects import CRITERIA_FIELDS, ProjectForm
+from marketplace.models import Category, Community, Need, Project, ProjectStatus, Question, Regime
+from marketplace.views.helpers import form_status, get_or_404, list_context
+
+bp = Blueprint("projects", __name__, url_prefix="/projects")
+
+
+@bp.get("/")
+def index():
+    filters = queries.project_filters(request.args)
+    page = db.paginate(queries.projects(current_user, filters), per_page=20, error_out=False)
+    return render_template("projects/list.html", page=page, filters=filters, statuses=list(ProjectStatus),
+                           **list_context())
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+def export(fmt: str):
+    filters = queries.project_filters(request.args)
+    rows = db.session.scalars(queries.projects(current_user, filters).limit(exports.MAX_ROWS))
+    header = [_("Project code"), _("Title"), _("Street"), _("Category"), _("Procurement regime"),
+              _("Budget cap (yuan)"), _("Status"), _("Published on"), _("Bidding deadline"), _("Communities")]
+    return exports.respond(fmt, "projects", header, (
+        [p.code, p.title, p.street.name, p.category.name, p.regime, p.budget_cap, p.status,
+         p.published_at.date().isoformat() if p.published_at else "", p.bid_deadline.isoformat(timespec="minutes"),
+         "、".join(c.name for c in p.communities)] for p in rows))
+
+
+def _project(code: str) -> Project:
+    return get_or_404(queries.project_by_code(current_user, code))
+
+
+def _criteria_labels() -> dict:
+    labels = {r.key.rsplit(".", 1)[1]: r.label for r in rules.RULES if r.group == "award_weights"}
+    labels["price"] = _("Price")
+    return labels
+
+
+@bp.get("/<code>")
+def detail(code: str):
+    project = _project(code)
+    return render_template(
+        "projects/detail.html", project=project, events=timeline.public_timeline(project),
+        labels=_criteria_labels(), question_form=QuestionForm(), answer_form=AnswerForm(),
+        withdraw_form=ReasonForm(), confirm=BaseForm(),
+        can_ask=permissions.can(current_user, "project.ask", project))
+
+
+def _form_choices(form: ProjectForm, street_id: int, current: list[Need] | None = None) -> list[Need]:
+    form.category_id.choices = [(c.id, c.name) for c in db.session.scalars(select(Category).order_by(Category.id))]
+    form.community_ids.choices = [(c.id, c.name) for c in db.session.scalars(
+        select(Community).where(Community.street_id == street_id).order_by(Community.id))]
+    available = needs.approved_needs_of_street(street_id) + list(current or [])
+    form.need_ids.choices = [(n.id, f"{n.code} {n.title}（{n.community.name}，"
+                                    f"{_('mean')} {n.mean_score}）") for n in available]
+    return available
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    permissions.require(current_user, "project.create")
+    form = ProjectForm()
+    available = _form_choices(form, current_user.street_id)
+    if not form.is_submitted():
+        chosen = [n for n in available if n.code in request.args.getlist("need")]
+        form.need_ids.data = [n.id for n in chosen]
+        if chosen:
+            form.title.data = chosen[0].title
+            form.category_id.data = chosen[0].category_id
+            form.community_ids.data = sorted({n.community_id for n in chosen})
+            form.outputs.data = "\n".join(f"{n.beneficiaries} {n.beneficiaries_count}" for n in chosen)
+        for key, weight in projects.default_criteria().items():
+            getattr(form, key).data = weight
+    if form.validate_on_submit():
+        selected = [n for n in available if n.id in set(form.need_ids.data or [])]
+        try:
+            project = projects.create(current_user, selected, form.project_data(), form.submission_key.data)
+        except DomainError as exc:
+            db.session.rollback()
+            form.add_domain_error(exc)
+        else:
+            db.session.commit()
+            flash(_("Draft %(code)s saved. Check it, then publish it.", code=project.code), "success")
+            return redirect(url_for("projects.detail", code=project.code))
+    return render_template("projects/form.html", form=form, project=None, rules=_window_rules(),
+                           criteria_fields=CRITERIA_FIELDS), form_status(form)
+
+
+def _window_rules() -> dict:
+    return {"min_days": rules.get_rule("project.bid_window_min_days"),
+            "qa_days": rules.get_rule("project.qa_close_days"),
+            "price_min": rules.get_rule("regime.gov.price_weight_min"),
+            "price_max": rules.get_rule("regime.gov.price_weight_max"),
+            "gov": Regime.government_purchase.value}
+
+
+@bp.route("/<code>/edit", methods=["GET", "POST"])
+@login_required
+def edit(code: str):
+    project = _project(code)
+    permissions.require(current_user, "project.edit", project)
+    form = ProjectForm()
+    _form_choices(form, project.street_id, project.needs)
+    del form.need_ids  # the needs of a draft are fixed; withdraw the draft to start again
+    if not form.is_submitted():
+        form.load(project)
+    if form.validate_on_submit():
+        try:
+            projects.update(current_user, project, form.project_data())
+        except DomainError as exc:
+            db.session.rollback()
+            form.add_domain_error(exc)
+        else:
+            db.session.commit()
+            flash(_("The draft is saved."), "success")
+            return redirect(url_for("projects.detail", code=code))
+    return render_template("projects/form.html", form=form, project=project, rules=_window_rules(),
+                           criteria_fields=CRITERIA_FIELDS), form_status(form)
+
+
+@bp.post("/<code>/publish")
+@login_required
+def publish(code: str):
+    project = _project(code)
+    permissions.require(current_user, "project.publish", project)
+    if BaseForm().validate_on_submit():
+        try:
+            projects.publish(current_user, project)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("projects.edit", code=code))
+        db.session.commit()
+        flash(_("Published (发榜): %(code)s is open for bids until %(d)s.", code=code,
+                d=project.bid_deadline.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")), "success")
+    return redirect(url_for("projects.detail", code=code))
+
+
+@bp.post("/<code>/withdraw")
+@login_required
+def withdraw(code: str):
+    project = _project(code)
+    permissions.require(current_user, "project.withdraw", project)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        projects.withdraw(current_user, project, form.reason.data)
+        db.session.commit()
+        flash(_("The project is withdrawn; the reason is public."), "info")
+    else:
+        flash(_("Give the reason; it is public."), "error")
+    return redirect(url_for("projects.detail", code=code))
+
+
+@bp.post("/<code>/questions")
+@login_required
+def ask(code: str):
+    project = _project(code)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            projects.ask(current_user, project, form.text.data, form.submission_key.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Your question is sent; the answer will be published here."), "success")
+            return redirect(url_for("projects.detail", code=code, _anchor="qa"))
+    permissions.require(current_user, "project.ask", project)
+    return render_template("projects/detail.html", project=project, events=timeline.public_timeline(project),
+                           labels=_criteria_labels(), question_form=form, answer_form=AnswerForm(),
+                           withdraw_form=ReasonForm(), confirm=BaseForm(), can_ask=True), 400
+
+
+@bp.post("/<code>/questions/<int:question_id>/answer")
+@login_required
+def answer(code: str, question_id: int):
+    project = _project(code)
+    question = get_or_404(select(Question).where(Question.id == question_id, Question.project_id == project.id))
+    permissions.require(current_user, "question.answer", question)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        projects.answer(current_user, question, form.answer.data)
+        db.session.commit()
+        flash(_("The answer is published."), "success")
+    else:
+        flash(_("Write the answer."), "error")
+    return redirect(url_for("projects.detail", code=code, _anchor="qa"))
+
