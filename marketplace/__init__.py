@@ -94,6 +94,7 @@ def _jinja_globals(app: Flask) -> None:
 
         return {
             "can": lambda action, obj=None: permissions.can(current_user, action, obj),
+            "mean_visible": lambda need: permissions.mean_visible(current_user, need),
             "current_locale": str(get_locale()),
             "languages": app.config["LANGUAGES"],
             "nav_items": nav.items_for(current_user),

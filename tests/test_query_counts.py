@@ -45,3 +45,68 @@ def test_admin_pages_are_bounded(app, grow, count_queries):
             assert client.get("/dashboard").status_code == 200
         counts.append(n())
     assert counts[0] == counts[1], counts
+
+
+@pytest.fixture
+def grow_needs():
+    """Bulk rows (the domain path would take minutes at 1,000): same shape as real ones."""
+    from decimal import Decimal
+    from datetime import timedelta
+
+    from marketplace.domain import clock, search
+    from marketplace.models import Need, NeedStatus, Project, ProjectStatus, Regime, Urgency
+    from tests.factories import make_community
+
+    community, category = make_community(), make_category()
+    counter = {"n": 0}
+
+    def _grow(n):
+        start = counter["n"]
+        for i in range(start, start + n):
+            db.session.add(Need(code=f"LC-2026-{i + 1:06d}", community_id=community.id, category_id=category.id,
+                                title=f"助餐服务{i}", description="老人午餐", beneficiaries="老人",
+                                beneficiaries_count=10, urgency=Urgency.high, status=NeedStatus.recorded,
+                                search_text=search.tokens(f"助餐服务{i}")))
+            project = Project(code=f"LCXM-2026-{i + 1:04d}", title=f"助餐项目{i}", scope="午餐", outputs="40人",
+                              budget_cap=Decimal("1000"), category_id=category.id, street_id=community.street_id,
+                              regime=Regime.community_fund, bid_deadline=clock.now() + timedelta(days=10),
+                              qa_deadline=clock.now() + timedelta(days=7), criteria={"plan": 100},
+                              status=ProjectStatus.bidding, published_at=clock.now(),
+                              search_text=search.tokens(f"助餐项目{i}"))
+            project.communities = [community]
+            db.session.add(project)
+        counter["n"] += n
+        db.session.commit()
+
+    return _grow
+
+
+@pytest.mark.parametrize("url", ["/needs/", "/needs/?q=助餐", "/projects/", "/projects/?q=助餐&budget_min=10",
+                                 "/needs/LC-2026-000001", "/projects/LCXM-2026-0001"])
+def test_needs_and_projects_pages_are_bounded_at_10_and_1000_rows(client, grow_needs, count_queries, url):
+    counts = []
+    for size in (10, 990):
+        grow_needs(size)
+        with count_queries() as n:
+            assert client.get(url).status_code == 200
+        counts.append(n())
+    assert counts[0] == counts[1] and counts[1] <= 10, counts
+
+
+def test_street_desk_is_bounded(app, grow_needs, count_queries):
+    from marketplace.models import Community
+
+    grow_needs(1)
+    street_id = db.session.scalar(db.select(Community.street_id))
+    officer = make_user(Role.street, street_id=street_id)
+    db.session.commit()
+    client = app.test_client()
+    Auth(client).login(officer.username)
+    counts = []
+    for size in (10, 200):
+        grow_needs(size)
+        with count_queries() as n:
+            assert client.get("/street/").status_code == 200
+            assert client.get("/dashboard").status_code == 200
+        counts.append(n())
+    assert counts[0] == counts[1], counts

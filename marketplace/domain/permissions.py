@@ -245,3 +245,13 @@ def _see_scores(user: User, need: Any) -> bool:
     if user.role is Role.expert:
         return any(r.reviewer_id == user.id and r.submitted_at is not None for r in need.reviews)
     return user.role is not Role.expert and _view_need_private(user, need)
+
+
+def mean_visible(user: Any, need: Any) -> bool:
+    """The mean review score is public once the street has decided; before that only those who may
+    see the scores see it (so a reviewer cannot read another's total before submitting)."""
+    from marketplace.models import NeedStatus
+
+    if need.status not in (NeedStatus.recorded, NeedStatus.in_review):
+        return True
+    return can(user, "need.see_scores", need)

@@ -30,7 +30,7 @@ LABELS: dict[str, Any] = {
     "project.question_answered": _l("A question was answered"),
 }
 
-PUBLIC_DETAILS = ("reason", "into", "duplicate", "project", "mean", "threshold", "total", "count", "needs")
+PUBLIC_DETAILS = ("reason", "into", "duplicate", "project", "mean", "threshold", "count", "needs")
 
 
 @dataclass

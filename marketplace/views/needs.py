@@ -73,7 +73,8 @@ def export(fmt: str):
               _("How many people"), _("Urgency"), _("Status"), _("Mean review score"), _("Recorded on")]
     return exports.respond(fmt, "needs", header, (
         [n.code, n.title, n.community.street.name, n.community.name, n.category.name, n.beneficiaries,
-         n.beneficiaries_count, n.urgency, n.status, n.mean_score, n.created_at.date().isoformat()]
+         n.beneficiaries_count, n.urgency, n.status,
+         n.mean_score if permissions.mean_visible(current_user, n) else "", n.created_at.date().isoformat()]
         for n in rows))
 
 

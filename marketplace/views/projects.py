@@ -76,6 +76,10 @@ def _form_choices(form: ProjectForm, street_id: int, current: list[Need] | None 
 @login_required
 def new():
     permissions.require(current_user, "project.create")
+    key = request.form.get("submission_key")
+    earlier = db.session.scalar(select(Project).where(Project.submission_key == key)) if key else None
+    if earlier is not None:  # the same form sent again (double click, reload): show what it made
+        return redirect(url_for("projects.detail", code=earlier.code))
     form = ProjectForm()
     available = _form_choices(form, current_user.street_id)
     if not form.is_submitted():
@@ -176,13 +180,13 @@ def ask(code: str):
     if form.validate_on_submit():
         try:
             projects.ask(current_user, project, form.text.data, form.submission_key.data)
-        except DomainError as exc:
+        except DomainError as exc:  # e.g. the Q&A deadline passed while the form was open
             db.session.rollback()
             flash(exc.message, "error")
         else:
             db.session.commit()
             flash(_("Your question is sent; the answer will be published here."), "success")
-            return redirect(url_for("projects.detail", code=code, _anchor="qa"))
+        return redirect(url_for("projects.detail", code=code, _anchor="qa"))
     permissions.require(current_user, "project.ask", project)
     return render_template("projects/detail.html", project=project, events=timeline.public_timeline(project),
                            labels=_criteria_labels(), question_form=form, answer_form=AnswerForm(),
