@@ -15,6 +15,12 @@ from marketplace.extensions import db
 
 jieba.setLogLevel(logging.WARNING)
 _WORD = re.compile(r"\w", re.UNICODE)
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+_CJK = re.compile(r"^[\u4e00-\u9fff]+$")
+
+
+def _bigrams(word: str) -> list[str]:
+    return [word[i:i + 2] for i in range(len(word) - 1)]
 
 
 def initialise() -> None:
@@ -23,17 +29,26 @@ def initialise() -> None:
 
 
 def tokens(*texts: str | None) -> str:
-    """The index form of some text: every word and sub-word, space-separated, lower case."""
+    """The index form of some text: jieba's words and sub-words, plus every two-character pair of
+    each Chinese run (jieba may cut 助餐点 as 助 / 餐点; the pair 助餐 still finds it)."""
     words: list[str] = []
     for t in texts:
         if t:
             words.extend(w.strip().lower() for w in jieba.cut_for_search(t))
-    return " ".join(w for w in words if w and _WORD.search(w))
+            for run in _CJK_RUN.findall(t):
+                words.extend(_bigrams(run))
+    return " ".join(dict.fromkeys(w for w in words if w and _WORD.search(w)))
 
 
 def query_words(q: str) -> list[str]:
-    words = [w.strip().lower() for w in jieba.cut(q or "")]
-    return list(dict.fromkeys(w for w in words if w and _WORD.search(w)))[:12]
+    """jieba's words of the query; a Chinese word of two or more characters is matched by its
+    character pairs, all of which must be present."""
+    found: list[str] = []
+    for w in (w.strip().lower() for w in jieba.cut(q or "")):
+        if not w or not _WORD.search(w):
+            continue
+        found.extend(_bigrams(w) if _CJK.match(w) and len(w) > 1 else [w])
+    return list(dict.fromkeys(found))[:16]
 
 
 def matches(model: Any, q: str) -> Any:
