@@ -67,8 +67,9 @@ def _form_choices(form: ProjectForm, street_id: int, current: list[Need] | None 
     form.community_ids.choices = [(c.id, c.name) for c in db.session.scalars(
         select(Community).where(Community.street_id == street_id).order_by(Community.id))]
     available = needs.approved_needs_of_street(street_id) + list(current or [])
-    form.need_ids.choices = [(n.id, f"{n.code} {n.title}（{n.community.name}，"
-                                    f"{_('mean')} {n.mean_score}）") for n in available]
+    form.need_ids.choices = [(n.id, _("%(code)s %(title)s (%(community)s, mean score %(mean)s)", code=n.code,
+                                      title=n.title, community=n.community.name, mean=n.mean_score))
+                             for n in available]
     return available
 
 
