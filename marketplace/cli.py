@@ -26,6 +26,19 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(audit_cli)
 
+    deadlines_cli = AppGroup("deadlines", help="What falls due by the clock.")
+
+    @deadlines_cli.command("tick")
+    def deadlines_tick() -> None:
+        """Close bidding past its deadline (or 流标) and finalize awards whose notice has ended (cron)."""
+        from marketplace.domain.awards import tick
+
+        done = tick()
+        db.session.commit()
+        click.echo(f"bidding closed: {done['closed']}, awards finalized: {done['finalized']}")
+
+    app.cli.add_command(deadlines_cli)
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
     def seed_demo(if_empty: bool) -> None:

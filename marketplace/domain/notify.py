@@ -31,6 +31,12 @@ def render(kind: str, params: dict[str, Any]) -> str:
         return _("Your question on project %(code)s has been answered.", **params)
     if kind == "project.published":
         return _("A new project in your field is open for bids: %(code)s “%(title)s”.", **params)
+    if kind == "bid.result":
+        if params.get("won"):
+            return _("Your bid for project %(code)s is awarded (承榜); the public notice is open.", code=params["code"])
+        return _("Project %(code)s is awarded to another bid; see the scores and reasons.", code=params["code"])
+    if kind == "partner.invited":
+        return _("You are invited as a partner in a joint bid for project %(code)s.", **params)
     if kind == "wish.handled":
         return _("A micro-wish was handled.")
     return kind

@@ -255,3 +255,63 @@ def mean_visible(user: Any, need: Any) -> bool:
     if need.status not in (NeedStatus.recorded, NeedStatus.in_review):
         return True
     return can(user, "need.see_scores", need)
+
+
+# --- 揭榜: bids ------------------------------------------------------------------------------
+
+@rule("bid.prepare")
+def _prepare_bid(user: User, project: Any) -> bool:
+    from marketplace.models import ProjectStatus
+
+    return (user.role is Role.organization and user.organization_id is not None
+            and project.status is ProjectStatus.bidding)
+
+
+@rule("bid.edit")
+def _edit_bid(user: User, bid: Any) -> bool:
+    from marketplace.models import BidStatus
+
+    return (user.role is Role.organization and user.organization_id == bid.organization_id
+            and bid.status in (BidStatus.draft, BidStatus.submitted))
+
+
+@rule("bid.confirm_partner")
+def _confirm_partner(user: User, partner: Any) -> bool:
+    from marketplace.models import PartnerStatus
+
+    return (user.role is Role.organization and user.organization_id == partner.organization_id
+            and partner.status is PartnerStatus.invited)
+
+
+# --- 承榜: panel, award, objections -------------------------------------------------------------
+
+@rule("panel.manage", "roadshow.schedule", "award.decide")
+def _street_of_project(user: User, project: Any) -> bool:
+    from marketplace.models import ProjectStatus
+
+    return (user.role is Role.street and user.street_id == project.street_id
+            and project.status is ProjectStatus.reviewing)
+
+
+@rule("project.republish")
+def _republish(user: User, project: Any) -> bool:
+    from marketplace.models import ProjectStatus
+
+    return (user.role is Role.street and user.street_id == project.street_id
+            and project.status is ProjectStatus.failed)
+
+
+@rule("objection.decide")
+def _decide_objection(user: User, objection: Any) -> bool:
+    from marketplace.models import ObjectionStatus
+
+    return (user.role is Role.street and user.street_id == objection.award.bid.project.street_id
+            and objection.status is ObjectionStatus.pending)
+
+
+@rule("objection.file")
+def _file_objection(user: User, award: Any) -> bool:
+    from marketplace.domain import clock
+    from marketplace.models import AwardStatus
+
+    return award.status is AwardStatus.notice and clock.today() <= award.notice_ends_on

@@ -34,3 +34,28 @@ def mean(values: Iterable[Decimal]) -> Decimal | None:
 
 def publishable(mean_score: Decimal | None, threshold: int | Decimal) -> bool:
     return mean_score is not None and mean_score >= Decimal(str(threshold))
+
+
+def trimmed_mean(totals: list[Decimal], trim_at: int) -> Decimal | None:
+    """With at least `trim_at` scores, drop one highest and one lowest, then average."""
+    values = sorted(totals)
+    if not values:
+        return None
+    if len(values) >= trim_at:
+        values = values[1:-1]
+    return mean(values)
+
+
+def price_score(lowest: Decimal, price: Decimal, weight: int | Decimal) -> Decimal:
+    """Government purchase: lowest price ÷ this price × weight."""
+    if price <= 0:
+        return Decimal(0)
+    return round2(Decimal(lowest) / Decimal(price) * Decimal(weight))
+
+
+def rank(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Order by total, then by the service-plan score, then by earlier submission; number them."""
+    ordered = sorted(entries, key=lambda e: (-e["total"], -e["plan"], e["submitted_at"]))
+    for position, entry in enumerate(ordered, start=1):
+        entry["rank"] = position
+    return ordered

@@ -11,6 +11,15 @@ from marketplace.models.enums import (
     Role,
     VerificationStatus,
 )
+from marketplace.models.awards import Award, BidScore, Contract, Objection, PanelMember, RoadshowSlot
+from marketplace.models.bids import Bid, BidAttachment, BidPartner, BidReceipt
+from marketplace.models.enums import (
+    AwardStatus,
+    BidStatus,
+    ObjectionStatus,
+    PanelRole,
+    PartnerStatus,
+)
 from marketplace.models.enums import (
     NeedSource,
     NeedStatus,
@@ -37,6 +46,8 @@ __all__ = [
     "Affiliation", "AffiliationKind", "Alliance", "AuditEntry", "Category", "Community",
     "Department", "ExpertProfile", "Grade", "NationalList", "NationalListEntry", "Organization",
     "OrgType", "Role", "Setting", "Street", "User", "VerificationStatus",
+    "Award", "AwardStatus", "Bid", "BidAttachment", "BidPartner", "BidReceipt", "BidScore", "BidStatus",
+    "Contract", "Objection", "ObjectionStatus", "PanelMember", "PanelRole", "PartnerStatus", "RoadshowSlot",
     "organization_categories", "organization_streets", "Counter", "Need", "NeedPhoto", "NeedReview", "NeedSource", "NeedStatus", "Notification", "Project",
     "ProjectStatus", "Question", "Regime", "Urgency", "Wish", "WishStatus", "project_communities",
 ]

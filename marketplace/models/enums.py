@@ -213,8 +213,71 @@ class ProjectStatus(LabeledEnum):
     draft = "draft"
     bidding = "bidding"        # published (发榜), open for 揭榜
     withdrawn = "withdrawn"
+    failed = "failed"          # 流标: no eligible bid at the deadline
+    reviewing = "reviewing"    # bids opened to the panel (承榜)
+    notice = "notice"          # award published, public notice (公示) running
+    delivery = "delivery"      # award final, contract signed (履约)
 
 
 ProjectStatus.__labels__ = {"draft": _l("Draft"), "bidding": _l("Open for bids (揭榜中)"),
-                            "withdrawn": _l("Withdrawn")}
-ProjectStatus.__css__ = {"draft": "neutral", "bidding": "success", "withdrawn": "danger"}
+                            "withdrawn": _l("Withdrawn"), "failed": _l("Failed tender (流标)"),
+                            "reviewing": _l("Panel review (承榜评审)"), "notice": _l("Award notice (公示中)"),
+                            "delivery": _l("In delivery (履约中)")}
+ProjectStatus.__css__ = {"draft": "neutral", "bidding": "success", "withdrawn": "danger", "failed": "danger",
+                         "reviewing": "warning", "notice": "info", "delivery": "success"}
+
+
+class BidStatus(LabeledEnum):
+    draft = "draft"
+    submitted = "submitted"
+    withdrawn = "withdrawn"
+    ineligible = "ineligible"
+    awarded = "awarded"
+    lost = "lost"
+
+
+BidStatus.__labels__ = {"draft": _l("Draft"), "submitted": _l("Submitted"), "withdrawn": _l("Withdrawn"),
+                        "ineligible": _l("Not eligible"), "awarded": _l("Awarded (承榜)"), "lost": _l("Not selected")}
+BidStatus.__css__ = {"submitted": "info", "withdrawn": "neutral", "ineligible": "danger", "awarded": "success",
+                     "lost": "neutral"}
+
+
+class PartnerStatus(LabeledEnum):
+    invited = "invited"
+    confirmed = "confirmed"
+    declined = "declined"
+
+
+PartnerStatus.__labels__ = {"invited": _l("Invited"), "confirmed": _l("Confirmed"), "declined": _l("Declined")}
+PartnerStatus.__css__ = {"invited": "warning", "confirmed": "success", "declined": "danger"}
+
+
+class PanelRole(LabeledEnum):
+    street = "street"
+    department = "department"
+    expert = "expert"
+
+
+PanelRole.__labels__ = {"street": _l("Street / community"), "department": _l("Functional department"),
+                        "expert": _l("Industry expert")}
+PanelRole.__css__ = {}
+
+
+class ObjectionStatus(LabeledEnum):
+    pending = "pending"
+    upheld = "upheld"
+    rejected = "rejected"
+
+
+ObjectionStatus.__labels__ = {"pending": _l("Being examined"), "upheld": _l("Upheld"), "rejected": _l("Rejected")}
+ObjectionStatus.__css__ = {"pending": "warning", "upheld": "danger", "rejected": "neutral"}
+
+
+class AwardStatus(LabeledEnum):
+    notice = "notice"
+    final = "final"
+    reopened = "reopened"
+
+
+AwardStatus.__labels__ = {"notice": _l("Public notice"), "final": _l("Final"), "reopened": _l("Reopened")}
+AwardStatus.__css__ = {"notice": "info", "final": "success", "reopened": "danger"}

@@ -1,0 +1,333 @@
+"""揭榜: who may bid (eligibility), the sealed intent letter, receipts, joint bids.
+
+Sealing: until the bidding deadline a bid's content is readable only by the users of the
+organizations in it; `can_read` is the one place that decides, and every page goes through it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from marketplace.domain import audit, clock, organizations, permissions, rules, uploads
+from marketplace.domain.errors import InvalidTransition, ValidationError
+from marketplace.extensions import db
+from marketplace.models import (
+    Bid,
+    BidAttachment,
+    BidPartner,
+    BidReceipt,
+    BidStatus,
+    Organization,
+    PartnerStatus,
+    Project,
+    ProjectStatus,
+    Role,
+    User,
+    VerificationStatus,
+)
+
+CONTENT_FIELDS = ("plan", "team", "outputs", "schedule")
+ACTIVE_PROJECT_STATES = (ProjectStatus.notice, ProjectStatus.delivery)
+
+
+# --- eligibility -------------------------------------------------------------------------
+
+@dataclass
+class Refusal:
+    code: str
+    message: str
+
+
+def capacity_limit(org: Organization) -> int:
+    grade = organizations.effective_grade(org)
+    if grade is None or grade.rank <= 2:
+        return rules.get_rule("capacity.none")
+    return rules.get_rule(f"capacity.{grade.value}")
+
+
+def active_projects(org: Organization) -> int:
+    """Projects the organization currently carries (awarded, in notice or in delivery), as lead."""
+    return db.session.scalar(select(func.count(Bid.id)).join(Project, Bid.project_id == Project.id).where(
+        Bid.organization_id == org.id, Bid.status == BidStatus.awarded,
+        Project.status.in_(ACTIVE_PROJECT_STATES))) or 0
+
+
+def refusals(org: Organization, project: Project) -> list[Refusal]:
+    """Every reason this organization may not bid for this project now (empty: it may)."""
+    found: list[Refusal] = []
+    if org.status is not VerificationStatus.verified:
+        found.append(Refusal("not_verified", str(_l("Your organization is not verified by the district yet."))))
+    for entry in organizations.active_national_entries(org):
+        found.append(Refusal("national_list", str(_l(
+            "Listed on the %(list)s since %(d)s (source: %(s)s).", list=entry.kind.label, d=entry.listed_on,
+            s=entry.source))))
+    if project.min_grade is not None:
+        grade = organizations.effective_grade(org)
+        if grade is None or grade.rank < project.min_grade.rank:
+            found.append(Refusal("min_grade", str(_l(
+                "The project requires a rating grade of at least %(min)s; yours in force is %(g)s.",
+                min=project.min_grade.value, g=grade.value if grade else _l("none")))))
+    limit, carried = capacity_limit(org), active_projects(org)
+    if carried >= limit:
+        found.append(Refusal("capacity", str(_l(
+            "Capacity limit (资源限流): your grade allows %(n)s project(s) at a time and you carry %(c)s.",
+            n=limit, c=carried))))
+    return found
+
+
+def ensure_open(project: Project) -> None:
+    if project.status is not ProjectStatus.bidding:
+        raise InvalidTransition(_l("This project is not open for bids."))
+    if clock.now() >= project.bid_deadline:
+        raise InvalidTransition(_l("The bidding deadline (%(d)s) has passed; bids can no longer be changed.",
+                                   d=project.bid_deadline.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")))
+
+
+# --- sealing -----------------------------------------------------------------------------
+
+def member_org_ids(bid: Bid) -> set[int]:
+    return {bid.organization_id} | {p.organization_id for p in bid.partners if p.status is not PartnerStatus.declined}
+
+
+def can_read(user: Any, bid: Bid) -> bool:
+    """THE sealing rule. Before the deadline: only the bidding organizations' own users.
+    After it: also the declared, non-recused panel, the project's street and the district."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.role is Role.organization and user.organization_id in member_org_ids(bid):
+        return True
+    if clock.now() < bid.project.bid_deadline or bid.project.status in (ProjectStatus.bidding, ProjectStatus.draft):
+        return False
+    if user.role is Role.admin or (user.role is Role.street and user.street_id == bid.project.street_id):
+        return True
+    from marketplace.domain.awards import panel_member
+
+    member = panel_member(bid.project, user)
+    return member is not None and member.declared_at is not None and member.recused_at is None
+
+
+# --- the intent letter -------------------------------------------------------------------
+
+def own_bid(org: Organization, project: Project) -> Bid | None:
+    return db.session.scalar(select(Bid).where(Bid.project_id == project.id, Bid.organization_id == org.id))
+
+
+def _parse_budget(lines: list[dict[str, Any]], cap: Decimal) -> tuple[list[dict[str, str]], Decimal]:
+    items, total = [], Decimal(0)
+    for line in lines:
+        name = (line.get("item") or "").strip()
+        raw = str(line.get("amount") or "").strip().replace(",", "")
+        if not name and not raw:
+            continue
+        if not name:
+            raise ValidationError(_l("Every budget line needs a description."), field="budget")
+        try:
+            amount = Decimal(raw)
+        except InvalidOperation:
+            raise ValidationError(_l("“%(v)s” is not an amount.", v=raw), field="budget") from None
+        if not amount.is_finite() or amount <= 0:
+            raise ValidationError(_l("Budget amounts must be above 0."), field="budget")
+        amount = amount.quantize(Decimal("0.01"))
+        items.append({"item": name[:100], "amount": str(amount)})
+        total += amount
+    if total > cap:
+        raise ValidationError(_l("The budget totals %(t)s yuan, above the project's cap of %(cap)s yuan.",
+                                 t=total, cap=cap), field="budget")
+    return items, total
+
+
+def save(actor: User, project: Project, data: dict[str, Any]) -> Bid:
+    """Create or update the organization's draft (or its submitted bid, which then needs resubmitting)."""
+    permissions.require(actor, "bid.prepare", project)
+    ensure_open(project)
+    org = actor.organization
+    found = refusals(org, project)
+    if found:
+        raise InvalidTransition(found[0].message)
+    bid = own_bid(org, project)
+    if bid is None:
+        bid = Bid(project_id=project.id, organization_id=org.id, status=BidStatus.draft)
+        db.session.add(bid)
+    elif bid.status in (BidStatus.withdrawn, BidStatus.ineligible):
+        bid.status, bid.withdrawn_at, bid.status_reason = BidStatus.draft, None, None
+    for key in CONTENT_FIELDS:
+        value = (data.get(key) or "").strip()
+        if len(value) > 10_000:
+            raise ValidationError(_l("At most %(n)s characters.", n=10_000), field=key)
+        setattr(bid, key, value)
+    bid.budget_items, bid.budget_total = _parse_budget(data.get("budget") or [], project.budget_cap)
+    if bid.status is BidStatus.submitted:
+        bid.status = BidStatus.draft  # changed after submission: it must be submitted again
+    bid.version = (bid.version or 0) + 1
+    db.session.flush()
+    audit.append(actor, "bid.saved", bid, {"project": project.code})  # no content: it is sealed
+    return bid
+
+
+_SAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff ]+")
+
+
+def clean_filename(name: str) -> str:
+    """A display name without any path, control character or surprise."""
+    base = (name or "file").replace("\\", "/").rsplit("/", 1)[-1]
+    base = _SAFE_NAME.sub("_", base).strip(" ._") or "file"
+    return base[:100]
+
+
+def check_attachment(data: bytes) -> tuple[str, str]:
+    """(content type, extension) for a real PDF or image; the name and the declared type are ignored."""
+    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    if len(data) > limit:
+        raise ValidationError(_l("An attachment can be at most %(mb)s MB.", mb=limit // (1024 * 1024)),
+                              field="attachments")
+    if data.startswith(b"%PDF-"):
+        return "application/pdf", "pdf"
+    try:
+        return uploads.check_image(data, field="attachments")
+    except ValidationError:
+        raise ValidationError(_l("Attachments must be PDF files or photos (JPEG, PNG, WebP)."),
+                              field="attachments") from None
+
+
+def add_attachments(actor: User, bid: Bid, files: list[Any]) -> list[BidAttachment]:
+    permissions.require(actor, "bid.edit", bid)
+    ensure_open(bid.project)
+    files = [f for f in files if f and getattr(f, "filename", "")]
+    if len(bid.attachments) + len(files) > current_app.config["MAX_ATTACHMENTS"]:
+        raise ValidationError(_l("At most %(n)s attachments.", n=current_app.config["MAX_ATTACHMENTS"]),
+                              field="attachments")
+    checked = []
+    for f in files:
+        data = f.read(current_app.config["MAX_ATTACHMENT_BYTES"] + 1)
+        content_type, ext = check_attachment(data)
+        checked.append((f.filename, data, content_type, ext))
+    added = []
+    for name, data, content_type, ext in checked:
+        stored = f"{secrets.token_hex(16)}.{ext}"
+        (uploads.folder("bids") / stored).write_bytes(data)
+        attachment = BidAttachment(stored_name=stored, original_name=clean_filename(name), content_type=content_type,
+                                   size=len(data), sha256=hashlib.sha256(data).hexdigest())
+        bid.attachments.append(attachment)
+        added.append(attachment)
+    if added and bid.status is BidStatus.submitted:
+        bid.status = BidStatus.draft
+    db.session.flush()
+    audit.append(actor, "bid.attachments_added", bid, {"count": len(added)})
+    return added
+
+
+def content_digest(bid: Bid) -> str:
+    """SHA-256 of everything the panel will read: the texts, the budget, the partners and the files."""
+    body = {
+        "project": bid.project.code, "organization": bid.organization.uscc,
+        **{k: getattr(bid, k) for k in CONTENT_FIELDS},
+        "budget": bid.budget_items, "budget_total": str(bid.budget_total),
+        "partners": sorted([p.organization.uscc, p.role, p.work_share, str(p.budget_share)] for p in bid.partners
+                           if p.status is PartnerStatus.confirmed),
+        "files": sorted(a.sha256 for a in bid.attachments),
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def submit(actor: User, bid: Bid) -> BidReceipt:
+    """Submit (or resubmit) before the deadline; returns the receipt."""
+    permissions.require(actor, "bid.edit", bid)
+    project = db.session.scalar(select(Project).where(Project.id == bid.project_id).with_for_update())
+    ensure_open(project)
+    found = refusals(bid.organization, project)
+    if found:
+        raise InvalidTransition(found[0].message)
+    if not bid.plan or not bid.team or not bid.budget_items:
+        raise ValidationError(_l("Fill in at least the service plan, the team and the budget before submitting."))
+    pending = [p for p in bid.partners if p.status is PartnerStatus.invited]
+    if pending:
+        raise InvalidTransition(_l("Partner %(name)s has not confirmed yet; a joint bid is submitted once every "
+                                   "partner has confirmed.", name=pending[0].organization.name))
+    for partner in (p for p in bid.partners if p.status is PartnerStatus.confirmed):
+        partner_refusals = refusals(partner.organization, project)
+        if partner_refusals:
+            raise InvalidTransition(_l("Partner %(name)s may not take part: %(why)s", name=partner.organization.name,
+                                       why=partner_refusals[0].message))
+    now = clock.now()
+    bid.status, bid.submitted_at, bid.digest = BidStatus.submitted, now, content_digest(bid)
+    receipt = BidReceipt(project_id=project.id, digest=bid.digest, submitted_at=now)
+    bid.receipts.append(receipt)
+    db.session.flush()
+    audit.append(actor, "bid.submitted", bid, {"project": project.code, "digest": bid.digest})
+    return receipt
+
+
+def withdraw(actor: User, bid: Bid) -> None:
+    permissions.require(actor, "bid.edit", bid)
+    ensure_open(bid.project)
+    if bid.status not in (BidStatus.draft, BidStatus.submitted):
+        raise InvalidTransition(_l("This bid cannot be withdrawn now."))
+    bid.status, bid.withdrawn_at = BidStatus.withdrawn, clock.now()
+    audit.append(actor, "bid.withdrawn", bid, {"project": bid.project.code})
+
+
+# --- joint bids ----------------------------------------------------------------------------
+
+def invite_partner(actor: User, bid: Bid, partner_org: Organization, role: str, work_share: int,
+                   budget_share: Decimal) -> BidPartner:
+    permissions.require(actor, "bid.edit", bid)
+    ensure_open(bid.project)
+    if partner_org.id == bid.organization_id:
+        raise ValidationError(_l("The lead organization cannot be its own partner."), field="partner")
+    if any(p.organization_id == partner_org.id for p in bid.partners):
+        raise ValidationError(_l("This organization is already invited."), field="partner")
+    maximum = rules.get_rule("bid.max_partners")
+    if len([p for p in bid.partners if p.status is not PartnerStatus.declined]) >= maximum:
+        raise ValidationError(_l("A joint bid has at most %(n)s partners besides the lead.", n=maximum), field="partner")
+    if not 0 <= work_share <= 100:
+        raise ValidationError(_l("The share of work is a percentage from 0 to 100."), field="work_share")
+    if budget_share < 0 or budget_share > bid.budget_total:
+        raise ValidationError(_l("The partner's budget share must be within the bid's total."), field="budget_share")
+    partner = BidPartner(organization_id=partner_org.id, role=(role or "").strip()[:200], work_share=work_share,
+                         budget_share=budget_share)
+    bid.partners.append(partner)
+    if bid.status is BidStatus.submitted:
+        bid.status = BidStatus.draft
+    db.session.flush()
+    audit.append(actor, "bid.partner_invited", bid, {"partner": partner_org.id})
+    from marketplace.domain import notify
+
+    notify.notify(db.session.scalars(select(User).where(User.organization_id == partner_org.id)), "partner.invited",
+                  {"code": bid.project.code}, f"/projects/{bid.project.code}/bid")
+    return partner
+
+
+def answer_invitation(actor: User, partner: BidPartner, accept: bool) -> None:
+    """The partner organization confirms (or declines) inside its own account."""
+    permissions.require(actor, "bid.confirm_partner", partner)
+    ensure_open(partner.bid.project)
+    if accept:
+        found = refusals(partner.organization, partner.bid.project)
+        if found:
+            raise InvalidTransition(found[0].message)
+        partner.status, partner.confirmed_at = PartnerStatus.confirmed, clock.now()
+    else:
+        partner.status = PartnerStatus.declined
+    audit.append(actor, "bid.partner_confirmed" if accept else "bid.partner_declined", partner.bid,
+                 {"partner": partner.organization_id})
+
+
+def invitations(org_id: int) -> list[BidPartner]:
+    return list(db.session.scalars(select(BidPartner).join(Bid).join(Project).where(
+        BidPartner.organization_id == org_id, BidPartner.status == PartnerStatus.invited,
+        Project.status == ProjectStatus.bidding)))
+
+
+def public_receipts(project: Project) -> list[BidReceipt]:
+    """Digests and times of every submission — public from submission on (never the content)."""
+    return list(db.session.scalars(select(BidReceipt).where(BidReceipt.project_id == project.id)
+                                   .order_by(BidReceipt.submitted_at, BidReceipt.id)))
