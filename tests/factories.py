@@ -148,3 +148,35 @@ def project_data(officer: User, **kw) -> dict:
             "criteria": {"plan": 40, "team": 20, "past": 15, "budget": 15, "roadshow": 10}}
     data.update(kw)
     return data
+
+
+def published_project(**kw):
+    """A project open for bids (deadline in 10 days) and its street officer."""
+    from marketplace.domain import projects
+
+    need, officer = approved_need()
+    project = projects.create(officer, [need], project_data(officer, **kw))
+    projects.publish(officer, project)
+    return project, officer
+
+
+def bidder(grade=None, **kw):
+    """A verified organization with one user."""
+    org = make_org(grade=grade, **kw)
+    return make_user(Role.organization, organization_id=org.id)
+
+
+def bid_data(total="50000", **kw) -> dict:
+    data = {"plan": "每周五天配送午餐", "team": "社工3人、厨师2人", "outputs": "服务40人", "schedule": "12个月",
+            "budget": [{"item": "餐费", "amount": total}]}
+    data.update(kw)
+    return data
+
+
+def submitted_bid(project, user=None, total="50000"):
+    from marketplace.domain import bids
+
+    user = user or bidder()
+    bid = bids.save(user, project, bid_data(total))
+    bids.submit(user, bid)
+    return bid, user
