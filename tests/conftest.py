@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from jinja2 import StrictUndefined
 from sqlalchemy import event, text
@@ -35,7 +36,8 @@ class IsolatedClient(FlaskClient):
     (and its `g`, its database session, Flask-Login's cached user) is not shared with requests."""
 
     def open(self, *args, **kwargs):
-        db.session.commit()  # the test hands over to the "server": nothing of it stays pending
+        if has_app_context():  # (not when following a redirect inside a request's own context)
+            db.session.commit()  # the test hands over to the "server": nothing of it stays pending
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

@@ -242,6 +242,10 @@ def schedule_roadshow(actor: User, bid: Bid, starts_at: datetime, place: str) ->
     return slot
 
 
+def roadshow_slot(bid: Bid) -> RoadshowSlot | None:
+    return db.session.scalar(select(RoadshowSlot).where(RoadshowSlot.bid_id == bid.id))
+
+
 # --- scoring ---------------------------------------------------------------------------------------
 
 def scored_criteria(project: Project) -> dict[str, int]:
@@ -346,6 +350,11 @@ def ranking(project: Project) -> list[dict[str, Any]]:
 
 
 # --- award, notice, objections --------------------------------------------------------------------
+
+def awards_of(project: Project) -> list[Award]:
+    """Every award of the project, newest first (a reopened one stays on record)."""
+    return list(db.session.scalars(select(Award).where(Award.project_id == project.id).order_by(Award.round.desc())))
+
 
 def current_award(project: Project) -> Award | None:
     return db.session.scalar(select(Award).where(Award.project_id == project.id,

@@ -85,11 +85,11 @@ def refusals(org: Organization, project: Project) -> list[Refusal]:
 
 
 def ensure_open(project: Project) -> None:
-    if project.status is not ProjectStatus.bidding:
-        raise InvalidTransition(_l("This project is not open for bids."))
-    if clock.now() >= project.bid_deadline:
+    if clock.now() >= project.bid_deadline and project.status is not ProjectStatus.draft:
         raise InvalidTransition(_l("The bidding deadline (%(d)s) has passed; bids can no longer be changed.",
                                    d=project.bid_deadline.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")))
+    if project.status is not ProjectStatus.bidding:
+        raise InvalidTransition(_l("This project is not open for bids."))
 
 
 # --- sealing -----------------------------------------------------------------------------
@@ -147,8 +147,8 @@ def _parse_budget(lines: list[dict[str, Any]], cap: Decimal) -> tuple[list[dict[
 
 def save(actor: User, project: Project, data: dict[str, Any]) -> Bid:
     """Create or update the organization's draft (or its submitted bid, which then needs resubmitting)."""
+    ensure_open(project)  # a stale form after the deadline gets the deadline, not a bare refusal
     permissions.require(actor, "bid.prepare", project)
-    ensure_open(project)
     org = actor.organization
     found = refusals(org, project)
     if found:

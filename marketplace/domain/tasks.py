@@ -112,3 +112,48 @@ def _reviewer(user: User) -> list[Task]:
 
     pending = pending_review_count(user)
     return [Task(_l("Needs waiting for your review"), "reviews.index", pending, tone="warning")] if pending else []
+
+
+@provider
+def _panel_duties(user: User) -> list[Task]:
+    """Projects on whose panel the user sits and has something to do (declare or score)."""
+    if user.role not in (Role.expert, Role.department, Role.street, Role.secretary):
+        return []
+    from marketplace.models import PanelMember, Project, ProjectStatus
+
+    open_panels = db.session.execute(select(Project.code, Project.title, PanelMember.declared_at).join(
+        PanelMember, PanelMember.project_id == Project.id).where(
+        PanelMember.user_id == user.id, PanelMember.recused_at.is_(None),
+        Project.status == ProjectStatus.reviewing)).all()
+    return [Task(_l("Panel: %(code)s %(title)s — declare and score", code=code, title=title) if declared is None
+                 else _l("Panel: %(code)s %(title)s — score the bids", code=code, title=title),
+                 "awarding.review", params={"code": code}, tone="warning") for code, title, declared in open_panels]
+
+
+@provider
+def _street_awards(user: User) -> list[Task]:
+    if user.role is not Role.street:
+        return []
+    from marketplace.models import Award, AwardStatus, Bid, Objection, ObjectionStatus, Project, ProjectStatus
+
+    reviewing = db.session.execute(select(Project.code, Project.title).where(
+        Project.street_id == user.street_id, Project.status == ProjectStatus.reviewing)).all()
+    objections = db.session.execute(select(Project.code, func.count(Objection.id)).select_from(Objection)
+                                    .join(Award, Objection.award_id == Award.id).join(Bid, Award.bid_id == Bid.id)
+                                    .join(Project, Bid.project_id == Project.id)
+                                    .where(Project.street_id == user.street_id, Objection.status == ObjectionStatus.pending,
+                                           Award.status == AwardStatus.notice).group_by(Project.code)).all()
+    return [Task(_l("Bidding closed: panel and award for %(code)s %(title)s", code=code, title=title),
+                 "awarding.panel", params={"code": code}, tone="warning") for code, title in reviewing] + [
+        Task(_l("Objections to decide on %(code)s", code=code), "awarding.why", n, {"code": code}, "danger")
+        for code, n in objections]
+
+
+@provider
+def _organization_invitations(user: User) -> list[Task]:
+    if user.role is not Role.organization or user.organization_id is None:
+        return []
+    from marketplace.domain.bids import invitations
+
+    pending = len(invitations(user.organization_id))
+    return [Task(_l("Joint-bid invitations to answer"), "bidding.invitations", pending, tone="warning")] if pending else []

@@ -8,6 +8,8 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from marketplace.views import (
         auth,
+        awarding,
+        bidding,
         community,
         dashboard,
         district,
@@ -21,5 +23,5 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (public, auth, dashboard, organizations, district, needs, community, street, reviews,
-                   projects, notifications):
+                   projects, notifications, bidding, awarding):
         app.register_blueprint(module.bp)

@@ -30,6 +30,7 @@ ITEMS = [
     NavItem(_l("Street desk"), "street_desk.index", roles=(Role.street,)),
     NavItem(_l("My reviews"), "reviews.index", roles=(Role.expert,)),
     NavItem(_l("My organization"), "organizations.mine", roles=(Role.organization,)),
+    NavItem(_l("Invitations"), "bidding.invitations", roles=(Role.organization,)),
     NavItem(_l("Verify organizations"), "district.organizations", roles=(Role.admin,)),
     NavItem(_l("Admin console"), "admin.index", roles=(Role.admin,)),
     NavItem(_l("Rules"), "public.rules"),

@@ -54,12 +54,29 @@ def _criteria_labels() -> dict:
 
 @bp.get("/<code>")
 def detail(code: str):
-    project = _project(code)
-    return render_template(
-        "projects/detail.html", project=project, events=timeline.public_timeline(project),
-        labels=_criteria_labels(), question_form=QuestionForm(), answer_form=AnswerForm(),
-        withdraw_form=ReasonForm(), confirm=BaseForm(),
-        can_ask=permissions.can(current_user, "project.ask", project))
+    from marketplace.views.bidding import project_for
+
+    project = project_for(code)  # bidding closes by itself at the deadline, on the next access
+    return render_template("projects/detail.html", **_detail_context(project))
+
+
+def _detail_context(project: Project, **extra) -> dict:
+    from marketplace.domain import awards, bids
+    from marketplace.forms.bids import RepublishForm
+
+    context = {
+        "project": project, "events": timeline.public_timeline(project), "labels": _criteria_labels(),
+        "question_form": QuestionForm(), "answer_form": AnswerForm(), "withdraw_form": ReasonForm(),
+        "confirm": BaseForm(), "can_ask": permissions.can(current_user, "project.ask", project),
+        "receipts": bids.public_receipts(project), "republish_form": RepublishForm(),
+        "member": awards.panel_member(project, current_user), "has_award": bool(awards.awards_of(project)),
+        "refusals": None, "own_bid": None,
+    }
+    if current_user.is_authenticated and current_user.role.value == "organization" and current_user.organization:
+        context["refusals"] = bids.refusals(current_user.organization, project)
+        context["own_bid"] = bids.own_bid(current_user.organization, project)
+    context.update(extra)
+    return context
 
 
 def _form_choices(form: ProjectForm, street_id: int, current: list[Need] | None = None) -> list[Need]:
@@ -189,9 +206,7 @@ def ask(code: str):
             flash(_("Your question is sent; the answer will be published here."), "success")
         return redirect(url_for("projects.detail", code=code, _anchor="qa"))
     permissions.require(current_user, "project.ask", project)
-    return render_template("projects/detail.html", project=project, events=timeline.public_timeline(project),
-                           labels=_criteria_labels(), question_form=form, answer_form=AnswerForm(),
-                           withdraw_form=ReasonForm(), confirm=BaseForm(), can_ask=True), 400
+    return render_template("projects/detail.html", **_detail_context(project, question_form=form)), 400
 
 
 @bp.post("/<code>/questions/<int:question_id>/answer")

@@ -1,0 +1,257 @@
+"""承榜: the street's panel page (members, roadshows, award), the panel member's review page,
+the public "why this winner" page, objections and republishing a failed tender."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from marketplace.domain import awards, bids, permissions, rules
+from marketplace.domain.clock import LOCAL_TZ
+from marketplace.domain.errors import DomainError
+from marketplace.extensions import db
+from marketplace.forms import BaseForm
+from marketplace.forms.bids import DecisionForm, ObjectionForm, RepublishForm, RoadshowForm
+from marketplace.forms.needs import review_form
+from marketplace.models import Bid, BidScore, Objection, PanelRole, Role, User
+from marketplace.views.bidding import project_for
+from marketplace.views.helpers import get_or_404
+
+bp = Blueprint("awarding", __name__)
+
+
+def _labels() -> dict:
+    labels = {r.key.rsplit(".", 1)[1]: r.label for r in rules.RULES if r.group == "award_weights"}
+    labels["price"] = _("Price")
+    return labels
+
+
+def _candidates(project) -> dict[str, list[User]]:
+    street_people = db.session.scalars(select(User).where(User.role == Role.street, User.street_id == project.street_id,
+                                                          User.active.is_(True))).all()
+    return {
+        PanelRole.street.value: list(street_people),
+        PanelRole.department.value: list(db.session.scalars(select(User).where(User.role == Role.department,
+                                                                               User.active.is_(True)))),
+        PanelRole.expert.value: list(db.session.scalars(select(User).where(User.role == Role.expert,
+                                                                           User.active.is_(True)))),
+    }
+
+
+@bp.route("/projects/<code>/panel", methods=["GET", "POST"])
+@login_required
+def panel(code: str):
+    project = project_for(code)
+    if not (current_user.role is Role.street and current_user.street_id == project.street_id):
+        abort(403)
+    error = None
+    if request.method == "POST" and BaseForm().validate_on_submit():
+        permissions.require(current_user, "panel.manage", project)
+        chosen = []
+        for role in PanelRole:
+            for raw in request.form.getlist(f"members_{role.value}"):
+                user = db.session.get(User, int(raw)) if raw.isdigit() else None
+                if user is not None:
+                    chosen.append((user, role))
+        try:
+            awards.set_panel(current_user, project, chosen)
+        except DomainError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            db.session.commit()
+            flash(_("The panel is formed. Each member signs the no-conflict declaration before reading any bid."),
+                  "success")
+            return redirect(url_for("awarding.panel", code=code))
+    members = awards.panel(project)
+    competing = awards.eligible_bids(project)
+    done = set(db.session.execute(select(BidScore.bid_id, BidScore.member_id).where(
+        BidScore.member_id.in_([m.id for m in members]))).all()) if members else set()
+    ready = awards.all_scored(project)
+    return render_template("awards/panel.html", project=project, members=members, candidates=_candidates(project),
+                           roles=list(PanelRole), bids=competing, done=done, ready=ready,
+                           ranking=awards.ranking(project) if ready else [], slots={
+                               b.id: awards.roadshow_slot(b) for b in competing},
+                           scored={m.id: sum(1 for _b, who in done if who == m.id) for m in members},
+                           roadshow_form=RoadshowForm(), decision_form=DecisionForm(), error=error,
+                           confirm=BaseForm()), 400 if error else 200
+
+
+@bp.post("/projects/<code>/roadshow/<int:bid_id>")
+@login_required
+def roadshow(code: str, bid_id: int):
+    project = project_for(code)
+    bid = get_or_404(select(Bid).where(Bid.id == bid_id, Bid.project_id == project.id))
+    form = RoadshowForm()
+    if form.validate_on_submit():
+        try:
+            awards.schedule_roadshow(current_user, bid, form.starts_at.data.replace(tzinfo=LOCAL_TZ), form.place.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Roadshow scheduled; the bidder sees its slot."), "success")
+    else:
+        permissions.require(current_user, "roadshow.schedule", project)
+        flash(_("Give the time and the place of the roadshow."), "error")
+    return redirect(url_for("awarding.panel", code=code))
+
+
+@bp.post("/projects/<code>/award")
+@login_required
+def decide(code: str):
+    project = project_for(code)
+    permissions.require(current_user, "award.decide", project)
+    form = DecisionForm()
+    bid = get_or_404(select(Bid).where(Bid.id == request.form.get("bid_id", type=int), Bid.project_id == project.id))
+    if form.validate_on_submit():
+        try:
+            awards.award(current_user, project, bid, form.reason.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("awarding.panel", code=code))
+        db.session.commit()
+        flash(_("Awarded to %(org)s; the public notice is open.", org=bid.organization.name), "success")
+        return redirect(url_for("awarding.why", code=code))
+    return redirect(url_for("awarding.panel", code=code))
+
+
+@bp.route("/projects/<code>/review", methods=["GET", "POST"])
+@login_required
+def review(code: str):
+    """A panel member's page: declaration, recusal, the bids (after declaring) and the score forms."""
+    project = project_for(code)
+    member = awards.panel_member(project, current_user)
+    if member is None:
+        abort(404)
+    criteria = awards.scored_criteria(project)
+    forms, mine = {}, {}
+    competing = awards.eligible_bids(project)
+    if member.declared_at and not member.recused_at:
+        for bid in competing:
+            mine[bid.id] = db.session.scalar(select(BidScore).where(BidScore.bid_id == bid.id,
+                                                                    BidScore.member_id == member.id))
+            forms[bid.id] = review_form(criteria, _labels())
+    status = 200
+    if request.method == "POST" and BaseForm().validate_on_submit():
+        action = request.form.get("action")
+        try:
+            if action == "declare":
+                awards.declare(current_user, project)
+                message = _("Declaration signed. You can now read the bids.")
+            elif action == "recuse":
+                awards.recuse(current_user, project, request.form.get("reason", ""))
+                message = _("You have recused yourself; you will not score this project.")
+            else:
+                bid = get_or_404(select(Bid).where(Bid.id == request.form.get("bid_id", type=int),
+                                                   Bid.project_id == project.id))
+                form = review_form(criteria, _labels(), request.form)
+                forms[bid.id] = form
+                if not form.validate():
+                    raise _FormInvalid()
+                awards.score(current_user, bid, {k: {"score": getattr(form, f"{k}_score").data,
+                                                     "reason": getattr(form, f"{k}_reason").data} for k in criteria})
+                message = _("Scores saved for %(org)s.", org=bid.organization.name)
+        except _FormInvalid:
+            db.session.rollback()
+            status = 400
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            status = exc.status_code
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("awarding.review", code=code))
+    ready = awards.all_scored(project)
+    return render_template("awards/review.html", project=project, member=member, bids=competing, forms=forms,
+                           mine=mine, criteria=criteria, labels=_labels(), ready=ready,
+                           ranking=awards.ranking(project) if ready else [],
+                           readable={b.id: bids.can_read(current_user, b) for b in competing},
+                           confirm=BaseForm()), status
+
+
+class _FormInvalid(Exception):
+    pass
+
+
+@bp.get("/projects/<code>/award")
+def why(code: str):
+    """The public "why this winner" page."""
+    project = project_for(code)
+    decision = awards.current_award(project)
+    history = awards.awards_of(project)
+    if not history:
+        abort(404)
+    decision = decision or history[0]
+    return render_template("awards/why.html", project=project, decision=decision, history=history,
+                           labels=_labels(), objection_form=ObjectionForm(), decision_form=DecisionForm(),
+                           can_object=current_user.is_authenticated and permissions.can(
+                               current_user, "objection.file", decision),
+                           bids={b.id: b for b in awards.eligible_bids(project)})
+
+
+@bp.post("/projects/<code>/award/objections")
+@login_required
+def object_(code: str):
+    project = project_for(code)
+    decision = awards.current_award(project)
+    if decision is None:
+        abort(404)
+    form = ObjectionForm()
+    if form.validate_on_submit():
+        try:
+            awards.file_objection(current_user, decision, form.text.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Your objection is filed; the street will decide it with a public reason."), "success")
+    else:
+        flash(_("Explain the objection (at least 10 characters)."), "error")
+    return redirect(url_for("awarding.why", code=code, _anchor="objections"))
+
+
+@bp.post("/objections/<int:objection_id>")
+@login_required
+def decide_objection(objection_id: int):
+    objection = get_or_404(select(Objection).where(Objection.id == objection_id))
+    permissions.require(current_user, "objection.decide", objection)
+    form = DecisionForm()
+    code = objection.award.bid.project.code
+    if form.validate_on_submit():
+        try:
+            awards.decide_objection(current_user, objection, request.form.get("uphold") == "1", form.reason.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The objection is decided; the decision and its reason are public."), "success")
+    return redirect(url_for("awarding.why", code=code, _anchor="objections"))
+
+
+@bp.post("/projects/<code>/republish")
+@login_required
+def republish(code: str):
+    project = project_for(code)
+    permissions.require(current_user, "project.republish", project)
+    form = RepublishForm()
+    if form.validate_on_submit():
+        try:
+            awards.republish(current_user, project, form.bid_deadline.data.replace(tzinfo=LOCAL_TZ),
+                             form.qa_deadline.data.replace(tzinfo=LOCAL_TZ))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Published again: open for bids."), "success")
+    else:
+        flash(_("Enter a date and time."), "error")
+    return redirect(url_for("projects.detail", code=code))

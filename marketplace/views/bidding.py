@@ -1,0 +1,182 @@
+"""揭榜: an organization's intent letter for a project, its partners, attachments and receipts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from marketplace.domain import awards, bids, queries, uploads
+from marketplace.domain.clock import LOCAL_TZ as LOCAL
+from marketplace.domain.errors import DomainError
+from marketplace.extensions import db
+from marketplace.forms import BaseForm
+from marketplace.forms.bids import BidForm, PartnerForm
+from marketplace.models import Bid, BidAttachment, BidPartner, Organization, Project, Role
+from marketplace.views.helpers import get_or_404
+
+bp = Blueprint("bidding", __name__)
+
+
+def project_for(code: str) -> Project:
+    """The project, with whatever is due by the clock done first (bidding closes by itself)."""
+    project = get_or_404(queries.project_by_code(current_user, code))
+    if awards.close_if_due(project) or awards.finalize_if_due(project):
+        db.session.commit()
+    return project
+
+
+def _org_user():
+    if current_user.role is not Role.organization:
+        abort(403)
+    return current_user.organization
+
+
+def _page(project: Project, form: BidForm | None = None, partner_form: PartnerForm | None = None, status: int = 200):
+    org = _org_user()
+    bid = bids.own_bid(org, project)
+    if form is None:
+        form = BidForm()
+        if bid is not None:
+            for key in bids.CONTENT_FIELDS:
+                getattr(form, key).data = getattr(bid, key)
+            for entry, line in zip(form.budget.entries, bid.budget_items):
+                entry.item.data, entry.amount.data = line["item"], line["amount"]
+    return render_template("bids/edit.html", project=project, bid=bid, form=form,
+                           partner_form=partner_form or PartnerForm(), refusals=bids.refusals(org, project),
+                           open=project.status.value == "bidding", confirm=BaseForm(),
+                           slot=awards.roadshow_slot(bid) if bid else None), status
+
+
+@bp.get("/projects/<code>/bid")
+@login_required
+def edit(code: str):
+    return _page(project_for(code))
+
+
+@bp.post("/projects/<code>/bid")
+@login_required
+def save(code: str):
+    project = project_for(code)
+    _org_user()
+    form = BidForm()
+    if not form.validate_on_submit():
+        return _page(project, form, status=400)
+    try:
+        bid = bids.save(current_user, project, form.bid_data())
+        bids.add_attachments(current_user, bid, request.files.getlist("attachments"))
+    except DomainError as exc:
+        db.session.rollback()
+        form.add_domain_error(exc)
+        return _page(project_for(code), form, status=400)
+    db.session.commit()
+    if request.form.get("then") == "submit":
+        return submit(code)
+    flash(_("Draft saved. Only your organization can read it until the deadline."), "success")
+    return redirect(url_for("bidding.edit", code=code))
+
+
+def _own_bid(project: Project) -> Bid:
+    bid = bids.own_bid(_org_user(), project)
+    if bid is None:
+        abort(404)
+    return bid
+
+
+@bp.post("/projects/<code>/bid/submit")
+@login_required
+def submit(code: str):
+    project = project_for(code)
+    bid = _own_bid(project)
+    if BaseForm().validate_on_submit():
+        try:
+            receipt = bids.submit(current_user, bid)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Submitted on %(t)s. Receipt (SHA-256): %(d)s", t=receipt.submitted_at.astimezone(
+                LOCAL).strftime("%Y-%m-%d %H:%M:%S"), d=receipt.digest), "success")
+    return redirect(url_for("bidding.edit", code=code))
+
+
+@bp.post("/projects/<code>/bid/withdraw")
+@login_required
+def withdraw(code: str):
+    project = project_for(code)
+    bid = _own_bid(project)
+    if BaseForm().validate_on_submit():
+        try:
+            bids.withdraw(current_user, bid)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The bid is withdrawn. You may prepare it again until the deadline."), "info")
+    return redirect(url_for("bidding.edit", code=code))
+
+
+@bp.post("/projects/<code>/bid/partners")
+@login_required
+def invite(code: str):
+    project = project_for(code)
+    bid = _own_bid(project)
+    form = PartnerForm()
+    if form.validate_on_submit():
+        partner = db.session.scalar(select(Organization).where(Organization.uscc == form.uscc.data.strip().upper()))
+        if partner is None:
+            form.uscc.errors = [_("No organization on the platform has this code.")]
+        else:
+            try:
+                bids.invite_partner(current_user, bid, partner, form.role.data, form.work_share.data,
+                                    form.budget_share.data)
+            except DomainError as exc:
+                db.session.rollback()
+                form.add_domain_error(exc)
+            else:
+                db.session.commit()
+                flash(_("%(name)s is invited; it confirms in its own account.", name=partner.name), "success")
+                return redirect(url_for("bidding.edit", code=code))
+    return _page(project, partner_form=form, status=400)
+
+
+@bp.get("/projects/<code>/bid/files/<int:file_id>")
+@login_required
+def attachment(code: str, file_id: int):
+    project = get_or_404(queries.project_by_code(current_user, code))
+    item = get_or_404(select(BidAttachment).join(Bid).where(BidAttachment.id == file_id, Bid.project_id == project.id))
+    if not bids.can_read(current_user, item.bid):
+        abort(404)  # sealed: as if it did not exist
+    response = send_file(uploads.path_of("bids", item.stored_name), mimetype=item.content_type, as_attachment=True,
+                         download_name=item.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/invitations")
+@login_required
+def invitations():
+    org = _org_user()
+    return render_template("bids/invitations.html", items=bids.invitations(org.id), confirm=BaseForm())
+
+
+@bp.post("/invitations/<int:partner_id>")
+@login_required
+def answer(partner_id: int):
+    org = _org_user()
+    partner = get_or_404(select(BidPartner).where(BidPartner.id == partner_id, BidPartner.organization_id == org.id))
+    if BaseForm().validate_on_submit():
+        try:
+            bids.answer_invitation(current_user, partner, request.form.get("accept") == "1")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Your answer is recorded."), "success")
+    return redirect(url_for("bidding.invitations"))
+
