@@ -377,6 +377,15 @@ def award(actor: User, project: Project, bid: Bid, reason: str = "") -> Award:
     ranked = ranking(project)
     if bid.project_id != project.id or bid.status is not BidStatus.submitted:
         raise InvalidTransition(_l("This bid cannot be awarded."))
+    # capacity (资源限流) is checked again under a lock on the organization: two awards racing for
+    # the same organization cannot both pass
+    from marketplace.domain.bids import active_projects, capacity_limit
+    from marketplace.models import Organization
+
+    org = db.session.scalar(select(Organization).where(Organization.id == bid.organization_id).with_for_update())
+    if active_projects(org) >= capacity_limit(org):
+        raise InvalidTransition(_l("%(org)s has reached its capacity limit (资源限流) and cannot take another "
+                                   "project now.", org=org.name))
     reason = (reason or "").strip()
     if ranked[0]["bid_id"] != bid.id and not reason:
         raise ValidationError(_l("The chosen bid is not the top-ranked one: give the public reason."), field="reason")

@@ -1,0 +1,120 @@
+"""Concurrency: the database (row locks, unique constraints, SQLite's immediate transactions)
+keeps the rules when many requests arrive at once."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from marketplace.domain import awards, bids, clock
+from marketplace.extensions import db
+from marketplace.models import Award, Bid, BidReceipt, BidScore, BidStatus, PanelRole, Project, Role, User
+from tests.factories import bid_data, bidder, make_user, published_project, submitted_bid
+
+
+def _race(app, jobs):
+    db.session.commit()  # the test's own transaction must not hold a lock while the requests race
+
+    def run(job):
+        with app.app_context():
+            try:
+                job()
+                db.session.commit()
+                return "ok"
+            except Exception as exc:  # each loser must fail cleanly
+                db.session.rollback()
+                return f"{type(exc).__name__}: {exc}"[:120]
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=min(len(jobs), 12)) as pool:
+        return list(pool.map(run, jobs))
+
+
+def test_fifty_concurrent_submissions_none_lost_none_late(app):
+    project, _ = published_project()
+    drafts = []
+    for _ in range(50):
+        user = bidder()
+        drafts.append((user.id, bids.save(user, project, bid_data()).id))
+    db.session.commit()
+
+    def submit(user_id, bid_id):
+        return lambda: bids.submit(db.session.get(User, user_id), db.session.get(Bid, bid_id))
+
+    results = _race(app, [submit(u, b) for u, b in drafts])
+    assert results == ["ok"] * 50
+    assert db.session.scalar(db.select(db.func.count(BidReceipt.id))) == 50
+    with clock.frozen(project.bid_deadline):
+        late = _race(app, [submit(u, b) for u, b in drafts[:10]])
+    assert "ok" not in late
+    assert db.session.scalar(db.select(db.func.count(BidReceipt.id))) == 50
+
+
+def _reviewed_project(top_user=None):
+    project, officer = published_project()
+    first, _ = submitted_bid(project, top_user)
+    second, _ = submitted_bid(project)
+    expert, department = make_user(Role.expert), make_user(Role.department)
+    with clock.frozen(project.bid_deadline + timedelta(hours=1)):
+        awards.close_if_due(project)
+        awards.set_panel(officer, project, [(officer, PanelRole.street), (expert, PanelRole.expert),
+                                            (department, PanelRole.department)])
+        for bid in (first, second):
+            awards.schedule_roadshow(officer, bid, clock.now(), "线上")
+        for user in (officer, expert, department):
+            awards.declare(user, project)
+            for bid, plan in ((first, 38), (second, 30)):
+                awards.score(user, bid, {k: {"score": v, "reason": "理由"} for k, v in
+                                         {"plan": plan, "team": 15, "past": 10, "budget": 10, "roadshow": 8}.items()})
+    db.session.commit()
+    return project, officer, first, second, expert
+
+
+def test_twenty_concurrent_awards_make_exactly_one(app):
+    project, officer, first, second, _ = _reviewed_project()
+    ids = (officer.id, project.id, first.id)  # plain ids: threads load their own rows
+    with clock.frozen(project.bid_deadline + timedelta(hours=2)):
+        def decide():
+            awards.award(db.session.get(User, ids[0]), db.session.get(Project, ids[1]), db.session.get(Bid, ids[2]))
+        results = _race(app, [decide] * 20)
+    assert results.count("ok") == 1
+    assert db.session.scalar(db.select(db.func.count(Award.id))) == 1
+
+
+def test_concurrent_duplicate_scores_store_one(app):
+    project, officer = published_project()
+    bid, _ = submitted_bid(project)
+    expert, department = make_user(Role.expert), make_user(Role.department)
+    with clock.frozen(project.bid_deadline + timedelta(hours=1)):
+        awards.close_if_due(project)
+        awards.set_panel(officer, project, [(officer, PanelRole.street), (expert, PanelRole.expert),
+                                            (department, PanelRole.department)])
+        awards.schedule_roadshow(officer, bid, clock.now(), "线上")
+        awards.declare(expert, project)
+        db.session.commit()
+        expert_id, bid_id = expert.id, bid.id
+
+        def score():
+            awards.score(db.session.get(User, expert_id), db.session.get(Bid, bid_id),
+                         {k: {"score": 5, "reason": "理由"} for k in ("plan", "team", "past", "budget", "roadshow")})
+        results = _race(app, [score] * 10)
+    assert results.count("ok") == 1
+    assert db.session.scalar(db.select(db.func.count(BidScore.id))) == 1
+
+
+def test_racing_to_two_awards_never_exceeds_capacity(app):
+    user = bidder()  # no grade: one project at a time
+    db.session.commit()
+    one = _reviewed_project(user)
+    two = _reviewed_project(user)
+    when = max(one[0].bid_deadline, two[0].bid_deadline) + timedelta(hours=2)
+    jobs_ids = [(one[1].id, one[0].id, one[2].id), (two[1].id, two[0].id, two[2].id)]
+    org_id = user.organization_id
+    with clock.frozen(when):
+        def decide(officer_id, project_id, bid_id):
+            return lambda: awards.award(db.session.get(User, officer_id), db.session.get(Project, project_id),
+                                        db.session.get(Bid, bid_id))
+        results = _race(app, [decide(*ids) for ids in jobs_ids])
+    assert results.count("ok") == 1
+    awarded = db.session.scalar(db.select(db.func.count(Bid.id)).where(
+        Bid.organization_id == org_id, Bid.status == BidStatus.awarded))
+    assert awarded == 1
