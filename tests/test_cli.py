@@ -59,3 +59,33 @@ def test_create_admin(runner):
     assert db.session.scalar(select(User).where(User.username == "boss")).role is Role.admin
     result = runner.invoke(args=["create-admin", "--username", "boss"], input="Strong-pass-1\nStrong-pass-1\n")
     assert result.exit_code != 0 and "已被使用" in result.output
+
+
+def test_demo_covers_every_stage_in_time_order(runner):
+    from marketplace.models import (
+        AuditEntry,
+        Award,
+        AwardStatus,
+        BidPartner,
+        Contract,
+        Need,
+        NeedStatus,
+        Objection,
+        ObjectionStatus,
+        PartnerStatus,
+        Project,
+        ProjectStatus,
+        Wish,
+        WishStatus,
+    )
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert set(db.session.scalars(select(Project.status))) == set(ProjectStatus)
+    assert set(db.session.scalars(select(Need.status))) == set(NeedStatus)
+    assert set(db.session.scalars(select(Wish.status))) == set(WishStatus)
+    assert {a.status for a in db.session.scalars(select(Award))} == set(AwardStatus)
+    assert ObjectionStatus.upheld in set(db.session.scalars(select(Objection.status)))
+    assert {PartnerStatus.confirmed, PartnerStatus.invited} <= set(db.session.scalars(select(BidPartner.status)))
+    assert count(Contract) == 1
+    times = list(db.session.scalars(select(AuditEntry.created_at).order_by(AuditEntry.seq)))
+    assert all(a <= b for a, b in zip(times, times[1:]))

@@ -93,6 +93,21 @@ def _code(rng: random.Random, org_type: OrgType) -> str:
 
 
 def build_demo(echo=print) -> list[DemoAccount]:
+    """The district as it stands today, built in order: the foundation two months ago, the past
+    tenders through the weeks since, today's needs and projects now (the audit chain stays in time order)."""
+    start = clock.now()
+    with clock.frozen(start - timedelta(days=60)):
+        shown = _build_foundation()
+    from marketplace.demo.bidding import build_bidding, invite_demo_organization
+    from marketplace.demo.cycle import build_cycle
+
+    build_bidding()  # in the past (the domain clock travels back), so its dates are real
+    build_cycle()
+    invite_demo_organization()
+    return shown
+
+
+def _build_foundation() -> list[DemoAccount]:
     rng = random.Random(2026)  # same district every time
     today = clock.today()
 
@@ -213,9 +228,6 @@ def build_demo(echo=print) -> list[DemoAccount]:
                                    note="曾任理事"))
         db.session.flush()
         audit.append("demo", "affiliation.recorded", tied, {"organization": orgs[1].id, "kind": "board"})
-    from marketplace.demo.cycle import build_cycle
-
-    build_cycle()
     # keep only the unique accounts list (the expert pool is summarised)
     shown = [a for a in accounts_made if not a.username.startswith("expert") or a.username == "expert"]
     return shown

@@ -40,7 +40,7 @@ def _secretary(community: Community, n: int) -> User:
 
 
 def build_cycle() -> None:
-    if db.session.scalar(select(Need.id).limit(1)) is not None:
+    if db.session.scalar(select(Need.id).where(Need.title == NEEDS[0][0]).limit(1)) is not None:
         return  # already there
     licun = db.session.scalar(select(Street).where(Street.name == "李村街道"))
     communities = db.session.scalars(select(Community).where(Community.street_id == licun.id)
