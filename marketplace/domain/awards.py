@@ -78,6 +78,10 @@ def republish(actor: User, project: Project, bid_deadline: datetime, qa_deadline
     """A failed tender is published again with new dates."""
     permissions.require(actor, "project.republish", project)
     validate_window(bid_deadline, qa_deadline, clock.now())
+    for bid in db.session.scalars(select(Bid).where(Bid.project_id == project.id, Bid.status.in_(
+            (BidStatus.awarded, BidStatus.lost, BidStatus.submitted, BidStatus.ineligible)))):
+        bid.status, bid.withdrawn_at = BidStatus.withdrawn, clock.now()  # the earlier round is closed
+        bid.status_reason = bid.status_reason or "earlier round"
     project.bid_deadline, project.qa_deadline = bid_deadline, qa_deadline
     project.status, project.published_at = ProjectStatus.bidding, clock.now()
     audit.append(actor, "project.republished", project, {"bid_deadline": bid_deadline.isoformat()})

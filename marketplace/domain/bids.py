@@ -26,6 +26,7 @@ from marketplace.models import (
     BidPartner,
     BidReceipt,
     BidStatus,
+    CreditEvent,
     Organization,
     PartnerStatus,
     Project,
@@ -76,6 +77,10 @@ def refusals(org: Organization, project: Project) -> list[Refusal]:
             found.append(Refusal("min_grade", str(_l(
                 "The project requires a rating grade of at least %(min)s; yours in force is %(g)s.",
                 min=project.min_grade.value, g=grade.value if grade else _l("none")))))
+    exited = db.session.scalar(select(func.count(CreditEvent.id)).where(
+        CreditEvent.organization_id == org.id, CreditEvent.project_id == project.id, CreditEvent.kind == "exit"))
+    if exited:
+        found.append(Refusal("exited", str(_l("Your organization was exited (淘汰退出) from this project."))))
     limit, carried = capacity_limit(org), active_projects(org)
     if carried >= limit:
         found.append(Refusal("capacity", str(_l(

@@ -298,7 +298,7 @@ def _republish(user: User, project: Any) -> bool:
     from marketplace.models import ProjectStatus
 
     return (user.role is Role.street and user.street_id == project.street_id
-            and project.status is ProjectStatus.failed)
+            and project.status in (ProjectStatus.failed, ProjectStatus.exited))
 
 
 @rule("objection.decide")
@@ -315,3 +315,67 @@ def _file_objection(user: User, award: Any) -> bool:
     from marketplace.models import AwardStatus
 
     return award.status is AwardStatus.notice and clock.today() <= award.notice_ends_on
+
+
+# --- 履约 → 考榜 -------------------------------------------------------------------------------
+
+def _winner_user(user: User, project: Any) -> bool:
+    from marketplace.domain.delivery import contract
+
+    deal = contract(project)
+    return user.role is Role.organization and deal is not None and deal.bid.organization_id == user.organization_id
+
+
+def _project_secretary(user: User, project: Any) -> bool:
+    return user.role is Role.secretary and user.community_id in {c.id for c in project.communities}
+
+
+@rule("delivery.plan", "delivery.report")
+def _org_delivers(user: User, project: Any) -> bool:
+    from marketplace.models import ProjectStatus
+
+    return project.status is ProjectStatus.delivery and _winner_user(user, project)
+
+
+@rule("delivery.approve_plan", "delivery.supervise")
+def _street_supervises(user: User, project: Any) -> bool:
+    from marketplace.models import ProjectStatus
+
+    return (user.role is Role.street and user.street_id == project.street_id
+            and project.status is ProjectStatus.delivery)
+
+
+@rule("delivery.confirm")
+def _community_confirms(user: User, project: Any) -> bool:
+    from marketplace.models import ProjectStatus
+
+    return project.status is ProjectStatus.delivery and _project_secretary(user, project)
+
+
+@rule("evaluation.manage")
+def _street_evaluation(user: User, project: Any) -> bool:
+    from marketplace.models import ProjectStatus
+
+    return (user.role is Role.street and user.street_id == project.street_id
+            and project.status is ProjectStatus.evaluation)
+
+
+@rule("evaluation.issue_codes")
+def _codes(user: User, project: Any) -> bool:
+    from marketplace.models import ProjectStatus
+
+    return project.status is ProjectStatus.evaluation and _project_secretary(user, project)
+
+
+@rule("evaluation.correct")
+def _correct(user: User, project: Any) -> bool:
+    from marketplace.models import ProjectStatus
+
+    return user.role is Role.admin and project.status is ProjectStatus.evaluated
+
+
+@rule("delivery.view")
+def _delivery_view(user: User, project: Any) -> bool:
+    """The working page of delivery: the organization, the community, the street, the district."""
+    return (user.role is Role.admin or _winner_user(user, project) or _project_secretary(user, project)
+            or (user.role is Role.street and user.street_id == project.street_id))

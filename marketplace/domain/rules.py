@@ -23,10 +23,14 @@ class Rule:
     default: Any
     label: Any
     group: str
-    kind: str = "int"  # int | decimal
+    kind: str = "int"  # int | decimal | choice
     minimum: float | None = 0
     maximum: float | None = None
     unit: Any = ""
+    choices: tuple[tuple[str, Any], ...] = ()
+
+    def display(self, value: Any) -> Any:
+        return dict(self.choices).get(value, value) if self.kind == "choice" else value
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,9 @@ RULES: list[Rule] = [
     Rule("eval.weight.residents", 30, _l("Residents"), "eval_weights", unit=_pts),
     Rule("eval.weight.department", 20, _l("Functional department"), "eval_weights", unit=_pts),
     Rule("eval.weight.experts", 20, _l("Experts / third party"), "eval_weights", unit=_pts),
+    Rule("eval.missing_party", "redistribute", _l("A party that did not score"), "eval_weights", kind="choice",
+         choices=(("redistribute", _l("its weight is shared among the parties that scored")),
+                  ("zero", _l("it counts as 0 points")))),
     Rule("eval.band.excellent", 90, _l("优秀 (excellent) from"), "eval", maximum=100, unit=_pts),
     Rule("eval.band.good", 80, _l("良好 (good) from"), "eval", maximum=100, unit=_pts),
     Rule("eval.band.pass", 60, _l("合格 (pass) from"), "eval", maximum=100, unit=_pts),
@@ -142,6 +149,10 @@ GROUP_BY_KEY: dict[str, RuleGroup] = {g.key: g for g in GROUPS}
 
 
 def _coerce(rule: Rule, raw: Any) -> Any:
+    if rule.kind == "choice":
+        if raw not in dict(rule.choices):
+            raise ValueError(raw)
+        return raw
     return Decimal(str(raw)) if rule.kind == "decimal" else int(raw)
 
 
@@ -167,7 +178,8 @@ def get_group(group: str) -> dict[str, Any]:
 
 def weights(group: str) -> dict[str, int]:
     """A weights group by short name, e.g. weights("need_weights") → {"urgency": 30, ...}."""
-    return {key.rsplit(".", 1)[1]: value for key, value in get_group(group).items()}
+    return {key.rsplit(".", 1)[1]: value for key, value in get_group(group).items()
+            if BY_KEY[key].kind != "choice"}
 
 
 def validate_group(group: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -179,15 +191,19 @@ def validate_group(group: str, values: dict[str, Any]) -> dict[str, Any]:
             value = _coerce(rule, raw)
         except (TypeError, ValueError, InvalidOperation):
             raise ValidationError(_l("Enter a number."), field=rule.key) from None
+        if rule.kind == "choice":
+            clean[rule.key] = value
+            continue
         if rule.minimum is not None and value < rule.minimum:
             raise ValidationError(_l("Must be at least %(n)s.", n=rule.minimum), field=rule.key)
         if rule.maximum is not None and value > rule.maximum:
             raise ValidationError(_l("Must be at most %(n)s.", n=rule.maximum), field=rule.key)
         clean[rule.key] = value
     spec = GROUP_BY_KEY[group]
-    if spec.sums_to is not None and sum(clean.values()) != spec.sums_to:
+    weights = [v for k, v in clean.items() if BY_KEY[k].kind != "choice"]
+    if spec.sums_to is not None and sum(weights) != spec.sums_to:
         raise ValidationError(_l("The weights add up to %(total)s; they must add up to %(n)s.",
-                                 total=sum(clean.values()), n=spec.sums_to))
+                                 total=sum(weights), n=spec.sums_to))
     if group == "regime" and clean["regime.gov.price_weight_min"] > clean["regime.gov.price_weight_max"]:
         raise ValidationError(_l("The minimum price weight cannot exceed the maximum."),
                               field="regime.gov.price_weight_min")

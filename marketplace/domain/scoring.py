@@ -59,3 +59,29 @@ def rank(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for position, entry in enumerate(ordered, start=1):
         entry["rank"] = position
     return ordered
+
+
+def evaluation_total(scores: dict[str, Decimal | None], weights: dict[str, int], missing: str) -> tuple[Decimal, dict[str, Decimal]]:
+    """Weighted total of the parties' scores (each 0–100). A party without a score either shares its
+    weight among those that scored ("redistribute") or counts as 0 ("zero"). Returns the total and
+    the weight each party effectively carried."""
+    present = {p: w for p, w in weights.items() if scores.get(p) is not None}
+    if not present:
+        raise ValueError("no party scored")
+    if missing == "redistribute":
+        base = Decimal(sum(present.values()))
+        used = {p: Decimal(w) * Decimal(100) / base if p in present else Decimal(0) for p, w in weights.items()}
+    else:
+        used = {p: Decimal(w) if p in present else Decimal(0) for p, w in weights.items()}
+    total = sum((Decimal(scores[p]) * used[p] / 100 for p in present), Decimal(0))
+    return round2(total), {p: round2(v) for p, v in used.items()}
+
+
+def grade_for(total: Decimal, excellent: int, good: int, passed: int) -> str:
+    if total >= excellent:
+        return "excellent"
+    if total >= good:
+        return "good"
+    if total >= passed:
+        return "passed"
+    return "failed"

@@ -13,9 +13,27 @@ from marketplace.models.enums import (
 )
 from marketplace.models.awards import Award, BidScore, Contract, Objection, PanelMember, RoadshowSlot
 from marketplace.models.bids import Bid, BidAttachment, BidPartner, BidReceipt
+from marketplace.models.delivery import (
+    ClosingReport,
+    Complaint,
+    CreditEvent,
+    Evaluation,
+    Evaluator,
+    Intervention,
+    Milestone,
+    ProgressPhoto,
+    ProgressReport,
+    ReportTemplate,
+    SurveyCode,
+)
 from marketplace.models.enums import (
     AwardStatus,
     BidStatus,
+    ComplaintStatus,
+    EvaluationGrade,
+    InterventionStatus,
+    MilestoneStatus,
+    Party,
     ObjectionStatus,
     PanelRole,
     PartnerStatus,
@@ -48,6 +66,9 @@ __all__ = [
     "OrgType", "Role", "Setting", "Street", "User", "VerificationStatus",
     "Award", "AwardStatus", "Bid", "BidAttachment", "BidPartner", "BidReceipt", "BidScore", "BidStatus",
     "Contract", "Objection", "ObjectionStatus", "PanelMember", "PanelRole", "PartnerStatus", "RoadshowSlot",
+    "ClosingReport", "Complaint", "ComplaintStatus", "CreditEvent", "Evaluation", "EvaluationGrade", "Evaluator",
+    "Intervention", "InterventionStatus", "Milestone", "MilestoneStatus", "Party", "ProgressPhoto",
+    "ProgressReport", "ReportTemplate", "SurveyCode",
     "organization_categories", "organization_streets", "Counter", "Need", "NeedPhoto", "NeedReview", "NeedSource", "NeedStatus", "Notification", "Project",
     "ProjectStatus", "Question", "Regime", "Urgency", "Wish", "WishStatus", "project_communities",
 ]

@@ -99,7 +99,7 @@ class Objection(TimestampMixin, db.Model):
 
 class Contract(TimestampMixin, db.Model):
     __tablename__ = "contracts"
-    __table_args__ = (UniqueConstraint("project_id"), CheckConstraint("amount > 0", name="amount_positive"),
+    __table_args__ = (UniqueConstraint("project_id", "bid_id"), CheckConstraint("amount > 0", name="amount_positive"),
                       CheckConstraint("ends_on > starts_on", name="term_ordered"))
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
@@ -108,4 +108,5 @@ class Contract(TimestampMixin, db.Model):
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     parties: Mapped[list[str]] = mapped_column(JSON)
+    plan_approved_at: Mapped[datetime | None]  # the street approved the delivery plan (milestones)
     bid = relationship("Bid")

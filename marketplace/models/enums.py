@@ -217,14 +217,78 @@ class ProjectStatus(LabeledEnum):
     reviewing = "reviewing"    # bids opened to the panel (承榜)
     notice = "notice"          # award published, public notice (公示) running
     delivery = "delivery"      # award final, contract signed (履约)
+    evaluation = "evaluation"  # closing signed off; the four parties score (考榜)
+    evaluated = "evaluated"    # evaluation final
+    exited = "exited"          # the organization was exited (淘汰退出); to be published again
 
 
 ProjectStatus.__labels__ = {"draft": _l("Draft"), "bidding": _l("Open for bids (揭榜中)"),
                             "withdrawn": _l("Withdrawn"), "failed": _l("Failed tender (流标)"),
                             "reviewing": _l("Panel review (承榜评审)"), "notice": _l("Award notice (公示中)"),
-                            "delivery": _l("In delivery (履约中)")}
+                            "delivery": _l("In delivery (履约中)"), "evaluation": _l("Evaluation (考榜中)"),
+                            "evaluated": _l("Evaluated (已考榜)"), "exited": _l("Exited (淘汰退出)")}
 ProjectStatus.__css__ = {"draft": "neutral", "bidding": "success", "withdrawn": "danger", "failed": "danger",
-                         "reviewing": "warning", "notice": "info", "delivery": "success"}
+                         "reviewing": "warning", "notice": "info", "delivery": "success", "evaluation": "warning",
+                         "evaluated": "success", "exited": "danger"}
+
+
+class MilestoneStatus(LabeledEnum):
+    planned = "planned"
+    delivered = "delivered"
+    confirmed = "confirmed"
+    disputed = "disputed"
+
+
+MilestoneStatus.__labels__ = {"planned": _l("Planned"), "delivered": _l("Reported delivered"),
+                              "confirmed": _l("Confirmed by the community"), "disputed": _l("Disputed")}
+MilestoneStatus.__css__ = {"delivered": "info", "confirmed": "success", "disputed": "danger"}
+
+
+class ComplaintStatus(LabeledEnum):
+    pending = "pending"
+    upheld = "upheld"
+    dismissed = "dismissed"
+
+
+ComplaintStatus.__labels__ = {"pending": _l("Being examined"), "upheld": _l("Upheld"), "dismissed": _l("Dismissed")}
+ComplaintStatus.__css__ = {"pending": "warning", "upheld": "danger", "dismissed": "neutral"}
+
+
+class InterventionStatus(LabeledEnum):
+    open = "open"
+    plan_filed = "plan_filed"
+    accepted = "accepted"
+    exited = "exited"
+
+
+InterventionStatus.__labels__ = {"open": _l("Intervention (干预指导): rectification plan due"),
+                                 "plan_filed": _l("Rectification plan filed (纠偏整改)"),
+                                 "accepted": _l("Rectification accepted"), "exited": _l("Exit (淘汰退出)")}
+InterventionStatus.__css__ = {"open": "danger", "plan_filed": "warning", "accepted": "success", "exited": "danger"}
+
+
+class Party(LabeledEnum):
+    party = "party"
+    residents = "residents"
+    department = "department"
+    experts = "experts"
+
+
+Party.__labels__ = {"party": _l("Community/street party organization"), "residents": _l("Residents"),
+                    "department": _l("Functional department"), "experts": _l("Experts / third party")}
+Party.__css__ = {}
+
+
+class EvaluationGrade(LabeledEnum):
+    excellent = "excellent"
+    good = "good"
+    passed = "passed"
+    failed = "failed"
+
+
+EvaluationGrade.__labels__ = {"excellent": _l("优秀 Excellent"), "good": _l("良好 Good"), "passed": _l("合格 Pass"),
+                              "failed": _l("不合格 Fail")}
+EvaluationGrade.__css__ = {"excellent": "success", "good": "success", "passed": "info", "failed": "danger"}
 
 
 class BidStatus(LabeledEnum):

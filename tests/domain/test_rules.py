@@ -36,7 +36,7 @@ def test_every_spec_default_is_declared_with_its_value():
 
 def test_weight_groups_add_up_to_100_by_default():
     for group in ("need_weights", "award_weights", "eval_weights"):
-        assert sum(rules.get_group(group).values()) == 100
+        assert sum(rules.weights(group).values()) == 100
     assert rules.weights("need_weights") == {"urgency": 30, "reach": 25, "feasibility": 25, "cost": 20}
 
 
