@@ -180,3 +180,29 @@ def submitted_bid(project, user=None, total="50000"):
     bid = bids.save(user, project, bid_data(total))
     bids.submit(user, bid)
     return bid, user
+
+
+def project_in_delivery():
+    """A project whose award is final: (project, street officer, winning organization's user, secretary)."""
+    from datetime import timedelta
+
+    from marketplace.domain import awards
+    from marketplace.models import PanelRole
+
+    project, officer = published_project()
+    bid, winner = submitted_bid(project, total="60000")
+    expert, department = make_user(Role.expert), make_user(Role.department)
+    secretary = make_user(Role.secretary, community_id=project.communities[0].id)
+    with clock.frozen(project.bid_deadline + timedelta(hours=1)):
+        awards.close_if_due(project)
+        awards.set_panel(officer, project, [(officer, PanelRole.street), (expert, PanelRole.expert),
+                                            (department, PanelRole.department)])
+        awards.schedule_roadshow(officer, bid, clock.now(), "线上")
+        for user in (officer, expert, department):
+            awards.declare(user, project)
+            awards.score(user, bid, {k: {"score": v, "reason": "理由"} for k, v in
+                                     {"plan": 35, "team": 15, "past": 10, "budget": 10, "roadshow": 8}.items()})
+        awards.award(officer, project, bid)
+    with clock.frozen(project.bid_deadline + timedelta(days=10)):
+        awards.finalize_if_due(project)
+    return project, officer, winner, secretary

@@ -123,8 +123,8 @@ def report_progress(actor: Any, milestone: Milestone, text: str, people_served: 
     if milestone.status is MilestoneStatus.confirmed:
         raise InvalidTransition(_l("This milestone is already confirmed."))
     text = (text or "").strip()
-    if len(text) < 5:
-        raise ValidationError(_l("Describe what was done (at least 5 characters)."), field="text")
+    if len(text) < 2:
+        raise ValidationError(_l("Describe what was done."), field="text")
     if not isinstance(people_served, int) or people_served < 0:
         raise ValidationError(_l("Enter a whole number."), field="people_served")
     amount = _money(spent, "spent")
