@@ -76,6 +76,7 @@ def create_app(config: str | config_module.Config | None = None, **overrides: An
 
 def _jinja_globals(app: Flask) -> None:
     from marketplace.domain import notify, permissions
+    from marketplace.models import Party
     from marketplace.views import nav
 
     from marketplace.domain.clock import LOCAL_TZ
@@ -95,6 +96,7 @@ def _jinja_globals(app: Flask) -> None:
         return {
             "can": lambda action, obj=None: permissions.can(current_user, action, obj),
             "mean_visible": lambda need: permissions.mean_visible(current_user, need),
+            "party_labels": {p.value: p.label for p in Party},
             "current_locale": str(get_locale()),
             "languages": app.config["LANGUAGES"],
             "nav_items": nav.items_for(current_user),

@@ -34,10 +34,12 @@ from marketplace.models import (
     AuditEntry,
     Category,
     Community,
+    CreditEvent,
     Department,
     ExpertProfile,
     NationalListEntry,
     Organization,
+    ReportTemplate,
     Role,
     Street,
     User,
@@ -257,5 +259,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(StreetView(Street, db, name=_l("Streets"), category=geo))
     admin.add_view(CommunityView(Community, db, name=_l("Communities"), category=geo))
     admin.add_view(SecureModelView(Category, db, name=_l("Service categories"), category=geo))
+    admin.add_view(SecureModelView(ReportTemplate, db, name=_l("Closing report templates"), category=system))
+    admin.add_view(ReadOnlyView(CreditEvent, db, name=_l("Credit events"), category=orgs))
     admin.add_view(AuditView(AuditEntry, db, name=_l("Audit chain"), category=system))
     return admin

@@ -31,11 +31,14 @@ def register_cli(app: Flask) -> None:
     @deadlines_cli.command("tick")
     def deadlines_tick() -> None:
         """Close bidding past its deadline (or 流标) and finalize awards whose notice has ended (cron)."""
+        from marketplace.domain import delivery
         from marketplace.domain.awards import tick
 
         done = tick()
+        opened = delivery.tick()
         db.session.commit()
-        click.echo(f"bidding closed: {done['closed']}, awards finalized: {done['finalized']}")
+        click.echo(f"bidding closed: {done['closed']}, awards finalized: {done['finalized']}, "
+                   f"interventions opened: {opened}")
 
     app.cli.add_command(deadlines_cli)
 

@@ -341,3 +341,7 @@ def tick() -> int:
     for project in db.session.scalars(select(Project).where(Project.status == ProjectStatus.delivery)).all():
         opened += check_interventions(project) is not None
     return opened
+
+
+def closing_of(project: Project) -> ClosingReport | None:
+    return db.session.scalar(select(ClosingReport).where(ClosingReport.project_id == project.id))

@@ -37,6 +37,10 @@ def render(kind: str, params: dict[str, Any]) -> str:
         return _("Project %(code)s is awarded to another bid; see the scores and reasons.", code=params["code"])
     if kind == "partner.invited":
         return _("You are invited as a partner in a joint bid for project %(code)s.", **params)
+    if kind == "delivery.intervention":
+        return _("An intervention (干预指导) is open on project %(code)s: file a rectification plan.", **params)
+    if kind == "evaluation.assigned":
+        return _("You are asked to evaluate project %(code)s (考榜).", **params)
     if kind == "wish.handled":
         return _("A micro-wish was handled.")
     return kind

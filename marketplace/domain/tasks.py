@@ -157,3 +157,59 @@ def _organization_invitations(user: User) -> list[Task]:
 
     pending = len(invitations(user.organization_id))
     return [Task(_l("Joint-bid invitations to answer"), "bidding.invitations", pending, tone="warning")] if pending else []
+
+
+@provider
+def _delivery_duties(user: User) -> list[Task]:
+    """履约 / 考榜 work waiting for this user."""
+    from marketplace.models import (
+        ClosingReport,
+        Complaint,
+        ComplaintStatus,
+        Contract,
+        Evaluator,
+        Milestone,
+        MilestoneStatus,
+        Project,
+        ProjectStatus,
+        project_communities,
+    )
+
+    items: list[Task] = []
+    if user.role is Role.organization and user.organization_id:
+        from marketplace.models import Bid
+
+        rows = db.session.execute(select(Project.code, Project.title, Contract.plan_approved_at).join(
+            Contract, Contract.project_id == Project.id).join(Bid, Contract.bid_id == Bid.id).where(
+            Bid.organization_id == user.organization_id, Project.status == ProjectStatus.delivery)).all()
+        items += [Task(_l("Delivery of %(code)s %(title)s", code=c, title=t), "delivery.desk", params={"code": c},
+                       tone="warning" if approved is None else "info") for c, t, approved in rows]
+    if user.role is Role.secretary and user.community_id:
+        rows = db.session.execute(select(Project.code, func.count(Milestone.id)).join(
+            project_communities, project_communities.c.project_id == Project.id).join(
+            Milestone, Milestone.project_id == Project.id).where(
+            project_communities.c.community_id == user.community_id, Milestone.status == MilestoneStatus.delivered,
+            Project.status == ProjectStatus.delivery).group_by(Project.code)).all()
+        items += [Task(_l("Milestones to confirm on %(code)s", code=c), "delivery.desk", n, {"code": c}, "warning")
+                  for c, n in rows]
+        closing = db.session.execute(select(Project.code).join(ClosingReport, ClosingReport.project_id == Project.id)
+                                     .join(project_communities, project_communities.c.project_id == Project.id)
+                                     .where(project_communities.c.community_id == user.community_id,
+                                            ClosingReport.signed_off_at.is_(None))).scalars().all()
+        items += [Task(_l("Closing report to sign off on %(code)s", code=c), "delivery.desk", params={"code": c},
+                       tone="warning") for c in closing]
+    if user.role is Role.street and user.street_id:
+        pending = db.session.execute(select(Project.code, func.count(Complaint.id)).join(
+            Complaint, Complaint.project_id == Project.id).where(
+            Project.street_id == user.street_id, Complaint.status == ComplaintStatus.pending).group_by(Project.code)).all()
+        items += [Task(_l("Complaints to examine on %(code)s", code=c), "delivery.desk", n, {"code": c}, "danger")
+                  for c, n in pending]
+        evaluating = db.session.scalars(select(Project.code).where(Project.street_id == user.street_id,
+                                                                   Project.status == ProjectStatus.evaluation)).all()
+        items += [Task(_l("Evaluation (考榜) to run on %(code)s", code=c), "delivery.evaluation", params={"code": c})
+                  for c in evaluating]
+    waiting = db.session.scalars(select(Project.code).join(Evaluator, Evaluator.project_id == Project.id).where(
+        Evaluator.user_id == user.id, Evaluator.submitted_at.is_(None), Project.status == ProjectStatus.evaluation)).all()
+    items += [Task(_l("Evaluate project %(code)s (考榜)", code=c), "delivery.evaluation", params={"code": c},
+                   tone="warning") for c in waiting]
+    return items

@@ -12,6 +12,7 @@ def register_blueprints(app: Flask) -> None:
         bidding,
         community,
         dashboard,
+        delivery,
         district,
         needs,
         notifications,
@@ -23,5 +24,5 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (public, auth, dashboard, organizations, district, needs, community, street, reviews,
-                   projects, notifications, bidding, awarding):
+                   projects, notifications, bidding, awarding, delivery):
         app.register_blueprint(module.bp)

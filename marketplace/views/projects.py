@@ -72,6 +72,12 @@ def _detail_context(project: Project, **extra) -> dict:
         "member": awards.panel_member(project, current_user), "has_award": bool(awards.awards_of(project)),
         "refusals": None, "own_bid": None,
     }
+    if project.status.value in ("delivery", "evaluation", "evaluated", "exited"):
+        from marketplace.domain import delivery, evaluations
+
+        context.update(milestones=delivery.milestones(project), result=evaluations.result_of(project),
+                       deal=delivery.contract(project),
+                       evaluator=evaluations.my_evaluator(project, current_user))
     if current_user.is_authenticated and current_user.role.value == "organization" and current_user.organization:
         context["refusals"] = bids.refusals(current_user.organization, project)
         context["own_bid"] = bids.own_bid(current_user.organization, project)

@@ -1,0 +1,220 @@
+"""结项报告定制: the closing report as a PDF in Chinese (CJK font embedded), with the sections, title
+and logo text the district chose for the project's category; and the printable sheet of survey QR
+codes. Reports are cached per audit-chain head, so a request only waits for the first generation."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from marketplace.domain import audit, awards, delivery, evaluations, uploads
+from marketplace.extensions import db
+from marketplace.models import Project, ReportTemplate
+
+SECTIONS = ("origin", "terms", "bids", "award", "delivery", "photos", "evaluation", "trail")
+FONT_CANDIDATES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+                   "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+                   "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+_FONT: str | None = None
+
+
+def font_name() -> str:
+    """Register an embeddable CJK TrueType font once (Debian fonts-wqy-microhei); the configured
+    PDF_FONT wins. Without one, reportlab's built-in STSong-Light (not embedded) is used."""
+    global _FONT
+    if _FONT:
+        return _FONT
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    for path in (current_app.config.get("PDF_FONT"), *FONT_CANDIDATES):
+        if path and Path(path).exists():
+            pdfmetrics.registerFont(TTFont("CJK", path, subfontIndex=0))
+            _FONT = "CJK"
+            return _FONT
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    _FONT = "STSong-Light"
+    return _FONT
+
+
+def template_for(project: Project) -> ReportTemplate:
+    chosen = db.session.scalar(select(ReportTemplate).where(ReportTemplate.category_id == project.category_id)) \
+        or db.session.scalar(select(ReportTemplate).where(ReportTemplate.category_id.is_(None)))
+    return chosen or ReportTemplate(title=_("Closing report"), sections=",".join(SECTIONS), logo_text="揭榜挂帅")
+
+
+def cached_path(project: Project) -> Path:
+    seq, _head = audit.head()
+    return uploads.folder("reports") / f"{project.code}-{seq}.pdf"
+
+
+def closing_report(project: Project) -> bytes:
+    path = cached_path(project)
+    if path.exists():
+        return path.read_bytes()
+    data = _build(project)
+    path.write_bytes(data)
+    return data
+
+
+def _styles() -> dict[str, Any]:
+    from reportlab.lib.styles import ParagraphStyle
+
+    font = font_name()
+    return {"title": ParagraphStyle("t", fontName=font, fontSize=20, leading=26, spaceAfter=10),
+            "h": ParagraphStyle("h", fontName=font, fontSize=14, leading=20, spaceBefore=10, spaceAfter=6),
+            "p": ParagraphStyle("p", fontName=font, fontSize=10, leading=15),
+            "small": ParagraphStyle("s", fontName=font, fontSize=8, leading=11)}
+
+
+def _esc(value: Any) -> str:
+    return str(value if value is not None else "—").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _build(project: Project) -> bytes:
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Image as RLImage
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    tpl = template_for(project)
+    st = _styles()
+    font = font_name()
+    story: list[Any] = []
+    para = lambda text, style="p": story.append(Paragraph(_esc(text), st[style]))  # noqa: E731
+
+    def table(rows: list[list[Any]], widths: list[float] | None = None) -> None:
+        t = Table([[Paragraph(_esc(c), st["small"]) for c in row] for row in rows], colWidths=widths, repeatRows=1)
+        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3e3e1")),
+                               ("FONTNAME", (0, 0), (-1, -1), font), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story.append(t)
+
+    if tpl.logo_text:
+        para(tpl.logo_text, "small")
+    para(f"{tpl.title}", "title")
+    para(f"{project.code}  {project.title}", "h")
+    para(_("Street: %(s)s · Category: %(c)s · Status: %(st)s", s=project.street.name, c=project.category.name,
+           st=project.status.label))
+    deal = delivery.contract(project)
+    result = evaluations.result_of(project)
+    for key in [s.strip() for s in tpl.sections.split(",") if s.strip() in SECTIONS]:
+        if key == "origin":
+            para(_("Origin: the needs"), "h")
+            table([[_("Case code"), _("Title"), _("Community"), _("Mean review score")]] +
+                  [[n.code, n.title, n.community.name, n.mean_score] for n in project.needs])
+        elif key == "terms":
+            para(_("Published terms"), "h")
+            para(_("Budget cap %(cap)s yuan; bidding deadline %(d)s; regime: %(r)s.", cap=project.budget_cap,
+                   d=project.bid_deadline.date(), r=project.regime.label))
+            para(project.scope)
+            for line in project.outputs.splitlines():
+                para(f"• {line}")
+        elif key == "bids":
+            para(_("Bids and why this winner"), "h")
+            decision = awards.current_award(project)
+            if decision:
+                table([[_("Rank"), _("Bidder"), _("Panel score"), _("Price"), _("Total")]] +
+                      [[r["rank"], r["organization"], r["panel_score"], r["price_score"], r["total"]]
+                       for r in decision.ranking])
+                if decision.reason:
+                    para(_("Why not the top-ranked bid:") + " " + decision.reason)
+        elif key == "award" and deal is not None:
+            para(_("Award and contract"), "h")
+            para(_("Contract of %(a)s yuan from %(s)s to %(e)s between %(p)s.", a=deal.amount, s=deal.starts_on,
+                   e=deal.ends_on, p="、".join(deal.parties)))
+        elif key == "delivery":
+            para(_("Milestones and spending"), "h")
+            rows = [[_("Milestone"), _("Due"), _("Tranche"), _("Spent"), _("Status")]]
+            for m in delivery.milestones(project):
+                spent = sum((r.spent for r in m.reports), Decimal(0))
+                rows.append([f"{m.seq}. {m.output}", m.due_on, m.tranche, spent, m.status.label])
+            table(rows)
+            report = delivery.closing_of(project)
+            if report:
+                para(_("Closing: %(n)s beneficiaries, %(s)s yuan spent.", n=report.beneficiaries, s=report.spending))
+                para(report.outputs)
+                para(_("Lessons:") + " " + report.lessons)
+        elif key == "photos":
+            photos = [p for m in delivery.milestones(project) for r in m.reports for p in r.photos][:6]
+            if photos:
+                para(_("Photos"), "h")
+                cells = [RLImage(str(uploads.path_of("progress", p.thumb_name)), width=55 * mm, height=41 * mm)
+                         for p in photos]
+                story.append(Table([cells[i:i + 3] for i in range(0, len(cells), 3)]))
+        elif key == "evaluation" and result is not None:
+            para(_("Evaluation (考榜)"), "h")
+            para(_("Total %(t)s — %(g)s", t=result.total, g=result.grade.label))
+            labels = {p.value: p.label for p in evaluations.Party}
+            table([[_("Party"), _("Score"), _("Weight"), _("Weight used")]] +
+                  [[labels[p], v["score"], v["weight"], v["used_weight"]] for p, v in result.parts.items()])
+            chart = Drawing(160 * mm, 60 * mm)
+            bars = VerticalBarChart()
+            bars.x, bars.y, bars.width, bars.height = 15 * mm, 8 * mm, 135 * mm, 45 * mm
+            bars.data = [[float(v["score"] or 0) for v in result.parts.values()]]
+            bars.valueAxis.valueMin, bars.valueAxis.valueMax = 0, 100
+            bars.categoryAxis.categoryNames = [labels[p][:6] for p in result.parts]
+            bars.categoryAxis.labels.fontName = font
+            bars.bars[0].fillColor = colors.HexColor("#b3261e")
+            chart.add(bars)
+            story.append(chart)
+            for c in result.corrections:
+                para(_("Correction: %(p)s %(a)s → %(b)s (%(r)s)", p=labels[c["party"]], a=c["from"], b=c["to"],
+                       r=c["reason"]), "small")
+        elif key == "trail":
+            seq, head = audit.head()
+            story.append(Spacer(1, 8))
+            para(_("Audit chain head at generation: #%(n)s %(h)s", n=seq, h=head), "small")
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, title=f"{tpl.title} {project.code}", author="揭榜挂帅",
+                            leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm, bottomMargin=16 * mm)
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def survey_sheet(project: Project, codes: list[Any], base_url: str) -> bytes:
+    """A printable A4 sheet of QR codes, one per household: each opens the survey with its code."""
+    import qrcode
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    font = font_name()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    width, height = A4
+    cols, rows = 3, 4
+    cell_w, cell_h = (width - 20 * mm) / cols, (height - 30 * mm) / rows
+    for index, code in enumerate(codes):
+        if index and index % (cols * rows) == 0:
+            pdf.showPage()
+        pos = index % (cols * rows)
+        x = 10 * mm + (pos % cols) * cell_w
+        y = height - 20 * mm - (pos // cols + 1) * cell_h
+        if pos == 0:
+            pdf.setFont(font, 11)
+            pdf.drawString(10 * mm, height - 12 * mm, _("%(code)s %(title)s — residents' satisfaction survey",
+                                                         code=project.code, title=project.title))
+        url = f"{base_url.rstrip('/')}/survey/{code.code}"
+        image = qrcode.make(url, box_size=6, border=1).get_image()
+        out = io.BytesIO()
+        image.save(out, "PNG")
+        out.seek(0)
+        pdf.drawImage(ImageReader(out), x + 8 * mm, y + 18 * mm, width=cell_w - 16 * mm, height=cell_w - 16 * mm)
+        pdf.setFont(font, 10)
+        pdf.drawCentredString(x + cell_w / 2, y + 12 * mm, _("Survey code: %(c)s", c=code.code))
+        pdf.setFont(font, 7)
+        pdf.drawCentredString(x + cell_w / 2, y + 7 * mm, _("Scan, or open %(u)s and enter the code", u=base_url))
+    pdf.save()
+    return buffer.getvalue()
