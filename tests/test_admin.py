@@ -9,9 +9,11 @@ from marketplace.models import (
     Affiliation,
     AffiliationKind,
     AuditEntry,
+    CreditEvent,
     ExpertProfile,
     NationalList,
     NationalListEntry,
+    ReportTemplate,
     Role,
     Setting,
     Street,
@@ -49,14 +51,17 @@ def world():
                       started_on=date(2024, 1, 1))
     listed = NationalListEntry(organization_id=org.id, kind=NationalList.abnormal,
                                listed_on=date(2026, 1, 5), source="公告")
-    db.session.add_all([profile, tie, listed])
+    template = ReportTemplate(title="结项报告", sections="origin,evaluation")
+    event = CreditEvent(organization_id=org.id, kind="exit", points=-20, reason="测试", occurred_on=date(2026, 1, 1))
+    db.session.add_all([profile, tie, listed, template, event])
     db.session.flush()
     db.session.commit()
     ids = {"street": community.street_id, "community": community.id, "organization": org.id,
            "user": users[Role.admin].id, "expertprofile": expert.id, "affiliation": tie.id,
            "nationallistentry": listed.id, "department": users[Role.department].department_id,
            "category": make_category().id,
-           "auditentry": db.session.scalar(db.select(AuditEntry.id).limit(1))}
+           "auditentry": db.session.scalar(db.select(AuditEntry.id).limit(1)),
+           "reporttemplate": template.id, "creditevent": event.id}
     db.session.commit()
     return users, ids
 

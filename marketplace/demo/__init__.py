@@ -96,15 +96,37 @@ def build_demo(echo=print) -> list[DemoAccount]:
     """The district as it stands today, built in order: the foundation two months ago, the past
     tenders through the weeks since, today's needs and projects now (the audit chain stays in time order)."""
     start = clock.now()
-    with clock.frozen(start - timedelta(days=60)):
+    with clock.frozen(start - timedelta(days=230)):
         shown = _build_foundation()
+        from marketplace.demo import delivery
+
+        past = delivery.scenarios()  # (creates the organizations' accounts now, 230 days ago)
     from marketplace.demo.bidding import build_bidding, invite_demo_organization
     from marketplace.demo.cycle import build_cycle
 
-    build_bidding()  # in the past (the domain clock travels back), so its dates are real
+    run_in_time_order(start, [*past, build_bidding()])  # the domain clock travels back: real dates
     build_cycle()
     invite_demo_organization()
     return shown
+
+
+def run_in_time_order(start, scenarios) -> None:
+    """Advance several scenarios step by step, always the earliest pending step first. A scenario is a
+    generator yielding how many days before `start` its next step happens."""
+    pending = []
+    for order, scenario in enumerate(scenarios):
+        when = next(scenario, None)
+        if when is not None:
+            pending.append((-when, order, scenario))
+    while pending:
+        pending.sort(key=lambda item: (item[0], item[1]))
+        negative_days, order, scenario = pending.pop(0)
+        with clock.frozen(start - timedelta(days=-negative_days)):
+            when = next(scenario, None)
+        if when is not None:
+            if when > -negative_days:
+                raise RuntimeError("a demo scenario went back in time")
+            pending.append((-when, order, scenario))
 
 
 def _build_foundation() -> list[DemoAccount]:

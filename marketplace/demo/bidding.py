@@ -5,8 +5,7 @@ notice, a panel waiting for the demo expert, a failed tender, and an invitation 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -23,15 +22,6 @@ from marketplace.models import (
     Urgency,
     User,
 )
-
-START: datetime | None = None
-
-
-@contextmanager
-def days_ago(days: float) -> Iterator[None]:
-    with clock.frozen(START - timedelta(days=days)):
-        yield
-
 
 def _user(username: str, org: Organization) -> User:
     return accounts.find_user(username) or accounts.create_user(
@@ -79,11 +69,10 @@ def _panel_scores(project: Project, officer: User, panel: list[tuple[User, Panel
         awards.schedule_roadshow(officer, db.session.get(Bid, bid_id), clock.now(), "街道党群服务中心三楼会议室")
 
 
-def build_bidding() -> None:
-    global START
+def build_bidding() -> Iterator[float]:
+    """A scenario: yields how many days ago its next step happens (see demo.run_in_time_order)."""
     if db.session.scalar(select(Project.id).where(Project.title == "楼院微更新陪伴服务")) is not None:
         return
-    START = clock.now()
 
     officer = db.session.scalar(select(User).where(User.username == "street"))
     secretary = db.session.scalar(select(User).where(User.username == "secretary"))
@@ -92,82 +81,82 @@ def build_bidding() -> None:
     demo_expert = experts[0]
     orgs = db.session.scalars(select(Organization).order_by(Organization.id)).all()
     categories = {c.code: c for c in db.session.scalars(select(Category))}
-    with days_ago(55):
-        users = {i: _user(f"org{i + 1}", orgs[i]) for i in (3, 4, 5, 6, 13, 14, 15)}
+    yield 55
+    users = {i: _user(f"org{i + 1}", orgs[i]) for i in (3, 4, 5, 6, 13, 14, 15)}
     resident = db.session.scalar(select(User).where(User.username == "resident"))
     assert officer and secretary and department and resident
 
     # A — a finished award, after an upheld objection reopened the first one
-    with days_ago(52):
-        need = _approved("楼院微更新陪伴服务", categories["community"], secretary, officer, experts[4:])
-        a = _project(officer, need, "楼院微更新陪伴服务", "120000", 10)
-    with days_ago(47):
-        first = _bid(users[5], a, "98000", "以楼院议事会为平台，带领居民共同完成楼道、绿地的微更新，每月一次议事。")
-        bids.submit(users[5], first)
-        second = _bid(users[6], a, "105000", "组建居民志愿队，社工陪伴完成微更新方案设计与施工监督，留存全过程档案。")
-        bids.submit(users[6], second)
-    with days_ago(41.9):
-        awards.close_if_due(a)
-        panel = [(officer, PanelRole.street), (experts[5], PanelRole.expert), (department, PanelRole.department)]
-        _panel_scores(a, officer, panel, [first.id, second.id])
-        for member, _role in panel:
-            awards.declare(member, a)
-            for bid, plan in ((first, 36), (second, 33)):
-                awards.score(member, bid, {k: {"score": v, "reason": r} for k, (v, r) in {
-                    "plan": (plan, "方案结构清晰，居民参与设计到位" if plan > 35 else "方案可行，居民动员略弱"),
-                    "team": (16, "团队有社区营造经验"), "past": (12, "以往项目评价良好"),
-                    "budget": (12, "预算测算合理"), "roadshow": (8, "路演表达清楚")}.items()})
-    with days_ago(41):
-        decision = awards.award(officer, a, first)
-    with days_ago(40):
-        objection = awards.file_objection(resident, decision, "中标组织提交的持证社工证书已过有效期，请核查团队资质。")
-    with days_ago(39):
-        awards.decide_objection(officer, objection, True, "经核查，该组织两名社工证书均已过期，团队资质不符合要求，异议成立，重新评审。")
-        awards.award(officer, a, second, "原排名第一的揭榜方团队资质不符合要求（异议成立），由排名第二的揭榜方承榜。")
-    with days_ago(25):
-        awards.finalize_if_due(a)
+    yield 52
+    need = _approved("楼院微更新陪伴服务", categories["community"], secretary, officer, experts[4:])
+    a = _project(officer, need, "楼院微更新陪伴服务", "120000", 10)
+    yield 47
+    first = _bid(users[5], a, "98000", "以楼院议事会为平台，带领居民共同完成楼道、绿地的微更新，每月一次议事。")
+    bids.submit(users[5], first)
+    second = _bid(users[6], a, "105000", "组建居民志愿队，社工陪伴完成微更新方案设计与施工监督，留存全过程档案。")
+    bids.submit(users[6], second)
+    yield 41.9
+    awards.close_if_due(a)
+    panel = [(officer, PanelRole.street), (experts[5], PanelRole.expert), (department, PanelRole.department)]
+    _panel_scores(a, officer, panel, [first.id, second.id])
+    for member, _role in panel:
+        awards.declare(member, a)
+        for bid, plan in ((first, 36), (second, 33)):
+            awards.score(member, bid, {k: {"score": v, "reason": r} for k, (v, r) in {
+                "plan": (plan, "方案结构清晰，居民参与设计到位" if plan > 35 else "方案可行，居民动员略弱"),
+                "team": (16, "团队有社区营造经验"), "past": (12, "以往项目评价良好"),
+                "budget": (12, "预算测算合理"), "roadshow": (8, "路演表达清楚")}.items()})
+    yield 41
+    decision = awards.award(officer, a, first)
+    yield 40
+    objection = awards.file_objection(resident, decision, "中标组织提交的持证社工证书已过有效期，请核查团队资质。")
+    yield 39
+    awards.decide_objection(officer, objection, True, "经核查，该组织两名社工证书均已过期，团队资质不符合要求，异议成立，重新评审。")
+    awards.award(officer, a, second, "原排名第一的揭榜方团队资质不符合要求（异议成立），由排名第二的揭榜方承榜。")
+    yield 25
+    awards.finalize_if_due(a)
 
     # B — a joint bid in its public notice; C — a panel waiting for the demo expert;
     # D — a failed tender (流标). Their steps interleave in time order.
-    with days_ago(20):
-        need = _approved("社区心理健康陪伴计划", categories["youth"], secretary, officer, experts[6:])
-        b = _project(officer, need, "社区心理健康陪伴计划", "150000", 12, Regime.government_purchase)
-    with days_ago(15):
-        joint = _bid(users[13], b, "140000", "由牵头方负责青少年团体辅导，合作方负责家长课堂和个案转介，形成家校社协同。")
-        partner = bids.invite_partner(users[13], joint, orgs[14], "家长课堂与个案转介", 40, Decimal("56000"))
-        bids.answer_invitation(users[14], partner, True)
-        bids.submit(users[13], joint)
-        alone = _bid(users[15], b, "128000", "开设青少年心理热线和每月一次的团体辅导。")
-        bids.submit(users[15], alone)
-    with days_ago(14):
-        need = _approved("独居老人助浴服务", categories["elderly"], secretary, officer, experts[2:])
-        c = _project(officer, need, "独居老人助浴服务", "90000", 12)
-    with days_ago(12):
-        need = _approved("社区法律明白人培训", categories["legal"], secretary, officer, experts[8:])
-        d = _project(officer, need, "社区法律明白人培训", "40000", 9)
-    with days_ago(8):
-        for i, plan in ((3, "上门助浴，每月两次，配备专业护理员。"), (4, "在社区养老驿站设立助浴间，预约服务。")):
-            bids.submit(users[i], _bid(users[i], c, "85000", plan))
-    with days_ago(7.9):
-        awards.close_if_due(b)
-        gov_panel = [(officer, PanelRole.street)] + [(e, PanelRole.expert) for e in experts[7:11]]
-        _panel_scores(b, officer, gov_panel, [joint.id, alone.id])
-        for member, _role in gov_panel:
-            awards.declare(member, b)
-            for bid, plan in ((joint, 27), (alone, 22)):
-                awards.score(member, bid, {k: {"score": v, "reason": "依据意向书和路演评定"} for k, v in
-                                           {"plan": plan, "team": 17, "past": 12, "budget": 12, "roadshow": 8}.items()})
-    with days_ago(2.5):
-        awards.close_if_due(d)
-    with days_ago(1.5):
-        awards.close_if_due(c)
-        awards.set_panel(officer, c, [(officer, PanelRole.street), (demo_expert, PanelRole.expert),
-                                      (department, PanelRole.department)])
-        for bid in awards.eligible_bids(c):
-            awards.schedule_roadshow(officer, bid, clock.now() + timedelta(hours=3), "李村街道社区服务中心")
-        awards.declare(officer, c)
-    with days_ago(1):
-        awards.award(officer, b, joint)
+    yield 20
+    need = _approved("社区心理健康陪伴计划", categories["youth"], secretary, officer, experts[6:])
+    b = _project(officer, need, "社区心理健康陪伴计划", "150000", 12, Regime.government_purchase)
+    yield 15
+    joint = _bid(users[13], b, "140000", "由牵头方负责青少年团体辅导，合作方负责家长课堂和个案转介，形成家校社协同。")
+    partner = bids.invite_partner(users[13], joint, orgs[14], "家长课堂与个案转介", 40, Decimal("56000"))
+    bids.answer_invitation(users[14], partner, True)
+    bids.submit(users[13], joint)
+    alone = _bid(users[15], b, "128000", "开设青少年心理热线和每月一次的团体辅导。")
+    bids.submit(users[15], alone)
+    yield 14
+    need = _approved("独居老人助浴服务", categories["elderly"], secretary, officer, experts[2:])
+    c = _project(officer, need, "独居老人助浴服务", "90000", 12)
+    yield 12
+    need = _approved("社区法律明白人培训", categories["legal"], secretary, officer, experts[8:])
+    d = _project(officer, need, "社区法律明白人培训", "40000", 9)
+    yield 8
+    for i, plan in ((3, "上门助浴，每月两次，配备专业护理员。"), (4, "在社区养老驿站设立助浴间，预约服务。")):
+        bids.submit(users[i], _bid(users[i], c, "85000", plan))
+    yield 7.9
+    awards.close_if_due(b)
+    gov_panel = [(officer, PanelRole.street)] + [(e, PanelRole.expert) for e in experts[7:11]]
+    _panel_scores(b, officer, gov_panel, [joint.id, alone.id])
+    for member, _role in gov_panel:
+        awards.declare(member, b)
+        for bid, plan in ((joint, 27), (alone, 22)):
+            awards.score(member, bid, {k: {"score": v, "reason": "依据意向书和路演评定"} for k, v in
+                                       {"plan": plan, "team": 17, "past": 12, "budget": 12, "roadshow": 8}.items()})
+    yield 2.5
+    awards.close_if_due(d)
+    yield 1.5
+    awards.close_if_due(c)
+    awards.set_panel(officer, c, [(officer, PanelRole.street), (demo_expert, PanelRole.expert),
+                                  (department, PanelRole.department)])
+    for bid in awards.eligible_bids(c):
+        awards.schedule_roadshow(officer, bid, clock.now() + timedelta(hours=3), "李村街道社区服务中心")
+    awards.declare(officer, c)
+    yield 1
+    awards.award(officer, b, joint)
     db.session.flush()
 
 
@@ -179,7 +168,7 @@ def invite_demo_organization() -> None:
     lead_org = db.session.scalar(select(Organization).order_by(Organization.id).offset(5).limit(1))
     lead = db.session.scalar(select(User).where(User.organization_id == lead_org.id))
     project = db.session.scalar(select(Project).where(Project.status == ProjectStatus.bidding,
-                                                      Project.regime == Regime.community_fund).order_by(Project.id))
+                                                      Project.title == "李村街道老年人助餐服务项目"))
     if None in (org_user, lead, project) or db.session.scalar(select(BidPartner.id).where(
             BidPartner.organization_id == org_user.organization_id)):
         return
