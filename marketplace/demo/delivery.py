@@ -183,7 +183,7 @@ def scenarios() -> list[Iterator[float]]:
         _graded(186, "青少年暑期托管", categories[1], people, users[21], rival, "good"),
         _graded(182, "社区文化节策划", categories[2], people, users[22], rival, "passed"),
         _graded(178, "困境儿童关爱行动", categories[1], people, users[23], rival, "failed"),
-        _running(120, people, users[21], rival, categories[0]),
+        _running(70, people, users[21], rival, categories[0]),
         _exited(125, people, users[7], rival, categories[4]),
         _troubled(100, people, users[22], rival, categories[3]),
         _evaluating(95, people, users[23], rival, categories[4]),
