@@ -28,9 +28,35 @@ LABELS: dict[str, Any] = {
     "project.withdrawn": _l("Withdrawn"),
     "project.question_asked": _l("A bidder asked a question"),
     "project.question_answered": _l("A question was answered"),
+    "project.bidding_closed": _l("Bidding closed; the bids opened to the panel"),
+    "project.failed": _l("Failed tender (流标): no eligible bid"),
+    "project.republished": _l("Published again"),
+    "panel.formed": _l("Panel formed"),
+    "project.awarded": _l("Awarded (承榜); public notice opened"),
+    "award.objection_filed": _l("An objection was filed"),
+    "award.objection_upheld": _l("Objection upheld"),
+    "award.objection_rejected": _l("Objection rejected"),
+    "project.award_reopened": _l("Award reopened"),
+    "project.award_final": _l("Award final; contract signed"),
+    "delivery.plan_approved": _l("Delivery plan approved"),
+    "delivery.progress": _l("Progress reported"),
+    "delivery.milestone_confirmed": _l("Milestone confirmed by the community"),
+    "delivery.milestone_disputed": _l("Milestone disputed by the community"),
+    "delivery.complaint_filed": _l("A resident filed a complaint"),
+    "delivery.complaint_upheld": _l("Complaint upheld"),
+    "delivery.complaint_dismissed": _l("Complaint dismissed"),
+    "delivery.intervention_opened": _l("Intervention (干预指导) opened"),
+    "delivery.rectification_filed": _l("Rectification plan filed"),
+    "delivery.rectification_accepted": _l("Rectification accepted"),
+    "delivery.exited": _l("Organization exited (淘汰退出)"),
+    "delivery.closing_submitted": _l("Closing report submitted"),
+    "delivery.closed": _l("Closing signed off by the community; evaluation opened"),
+    "evaluation.final": _l("Evaluation (考榜) final"),
+    "evaluation.corrected": _l("Evaluation corrected"),
 }
 
-PUBLIC_DETAILS = ("reason", "into", "duplicate", "project", "mean", "threshold", "count", "needs")
+PUBLIC_DETAILS = ("reason", "into", "duplicate", "project", "mean", "threshold", "count", "needs", "winner",
+                  "cause", "total", "grade")
 
 
 @dataclass
