@@ -42,6 +42,25 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(deadlines_cli)
 
+    lists_cli = AppGroup("lists", help="The red/black list (红黑榜).")
+
+    @lists_cli.command("compute")
+    @click.option("--period", required=True, help="A quarter, e.g. 2026Q4.")
+    def lists_compute(period: str) -> None:
+        """Compute (or recompute) a period's draft list; publishing is done by the administrator's page."""
+        from marketplace.domain import lists
+        from marketplace.domain.errors import DomainError
+
+        try:
+            result = lists.compute("cli", period)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+        db.session.commit()
+        reds = sum(1 for e in result.entries if e.kind.value == "red")
+        click.echo(f"{result.code}: {reds} red, {len(result.entries) - reds} black (draft)")
+
+    app.cli.add_command(lists_cli)
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
     def seed_demo(if_empty: bool) -> None:

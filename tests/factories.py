@@ -206,3 +206,20 @@ def project_in_delivery():
     with clock.frozen(project.bid_deadline + timedelta(days=10)):
         awards.finalize_if_due(project)
     return project, officer, winner, secretary
+
+
+def bare_project():
+    """A project row with the least it needs (for ledgers that point to projects)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from marketplace.models import Project, ProjectStatus, Regime
+
+    n = next(_seq)
+    project = Project(code=f"LCXM-T-{n:05d}", title=f"项目{n}", scope="-", outputs="-", budget_cap=Decimal("1000"),
+                      category_id=make_category().id, street_id=make_street().id, regime=Regime.community_fund,
+                      bid_deadline=clock.now() + timedelta(days=10), qa_deadline=clock.now() + timedelta(days=7),
+                      criteria={"plan": 100}, status=ProjectStatus.evaluated, published_at=clock.now())
+    db.session.add(project)
+    db.session.flush()
+    return project.id

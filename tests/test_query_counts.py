@@ -110,3 +110,31 @@ def test_street_desk_is_bounded(app, grow_needs, count_queries):
             assert client.get("/dashboard").status_code == 200
         counts.append(n())
     assert counts[0] == counts[1], counts
+
+
+def test_list_computation_is_set_based(count_queries):
+    """The same number of queries whatever the number of organizations (no loop per organization)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from marketplace.domain import credit, lists
+    from marketplace.models import CreditEvent, ListEntry
+    from tests.factories import bare_project, make_org
+
+    admin = make_user(Role.admin)
+    project = bare_project()
+    lists.compute(admin, "2026Q4")  # the period exists: both measured runs recompute it
+    db.session.commit()
+    counts = []
+    for size in (10, 200):
+        for i in range(size):
+            org = make_org()
+            db.session.add(CreditEvent(organization_id=org.id, kind=credit.EVALUATION, points=Decimal(50 + i % 50),
+                                       reason="-", occurred_on=date(2026, 10, 5), project_id=project))
+        db.session.commit()
+        with count_queries() as n:
+            period = lists.compute(admin, "2026Q4")
+            db.session.commit()
+        counts.append(n())
+        assert db.session.scalar(db.select(db.func.count(ListEntry.id)).where(ListEntry.period_id == period.id)) > 0
+    assert counts[0] == counts[1], counts

@@ -311,9 +311,10 @@ def all_scored(project: Project) -> bool:
 
 
 def red_list_bonus(org_id: int) -> Decimal:
-    """Organizations on the current red list get the configured bonus. The red/black list arrives
-    with the credit module; until a list is published nobody is on it."""
-    return Decimal(0)
+    """Organizations on the latest published red list get the configured bonus (SPEC: +2)."""
+    from marketplace.domain.lists import red_bonus
+
+    return red_bonus(org_id)
 
 
 def ranking(project: Project) -> list[dict[str, Any]]:

@@ -77,6 +77,13 @@ def refusals(org: Organization, project: Project) -> list[Refusal]:
             found.append(Refusal("min_grade", str(_l(
                 "The project requires a rating grade of at least %(min)s; yours in force is %(g)s.",
                 min=project.min_grade.value, g=grade.value if grade else _l("none")))))
+    from marketplace.domain.lists import active_black
+
+    black = active_black(org.id)
+    if black is not None:
+        found.append(Refusal("black_list", str(_l(
+            "On the platform black list (红黑榜 %(code)s): no bidding until %(d)s.", code=black.period.code,
+            d=black.ban_until))))
     exited = db.session.scalar(select(func.count(CreditEvent.id)).where(
         CreditEvent.organization_id == org.id, CreditEvent.project_id == project.id, CreditEvent.kind == "exit"))
     if exited:

@@ -379,3 +379,15 @@ def _delivery_view(user: User, project: Any) -> bool:
     """The working page of delivery: the organization, the community, the street, the district."""
     return (user.role is Role.admin or _winner_user(user, project) or _project_secretary(user, project)
             or (user.role is Role.street and user.street_id == project.street_id))
+
+
+# --- 信用 · 红黑榜 ---------------------------------------------------------------------------------
+
+@rule("lists.manage")
+def _lists_manage(user: User, _obj: Any) -> bool:
+    return user.role is Role.admin
+
+
+@rule("list_entry.appeal")
+def _appeal(user: User, entry: Any) -> bool:
+    return user.role is Role.organization and user.organization_id == entry.organization_id

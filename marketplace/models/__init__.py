@@ -13,6 +13,7 @@ from marketplace.models.enums import (
 )
 from marketplace.models.awards import Award, BidScore, Contract, Objection, PanelMember, RoadshowSlot
 from marketplace.models.bids import Bid, BidAttachment, BidPartner, BidReceipt
+from marketplace.models.credit import Appeal, ExemplaryProposal, ListEntry, ListPeriod
 from marketplace.models.delivery import (
     ClosingReport,
     Complaint,
@@ -27,8 +28,11 @@ from marketplace.models.delivery import (
     SurveyCode,
 )
 from marketplace.models.enums import (
+    AppealStatus,
     AwardStatus,
     BidStatus,
+    ListKind,
+    ListStatus,
     ComplaintStatus,
     EvaluationGrade,
     InterventionStatus,
@@ -69,6 +73,7 @@ __all__ = [
     "ClosingReport", "Complaint", "ComplaintStatus", "CreditEvent", "Evaluation", "EvaluationGrade", "Evaluator",
     "Intervention", "InterventionStatus", "Milestone", "MilestoneStatus", "Party", "ProgressPhoto",
     "ProgressReport", "ReportTemplate", "SurveyCode",
+    "Appeal", "AppealStatus", "ExemplaryProposal", "ListEntry", "ListKind", "ListPeriod", "ListStatus",
     "organization_categories", "organization_streets", "Counter", "Need", "NeedPhoto", "NeedReview", "NeedSource", "NeedStatus", "Notification", "Project",
     "ProjectStatus", "Question", "Regime", "Urgency", "Wish", "WishStatus", "project_communities",
 ]

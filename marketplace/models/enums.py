@@ -345,3 +345,31 @@ class AwardStatus(LabeledEnum):
 
 AwardStatus.__labels__ = {"notice": _l("Public notice"), "final": _l("Final"), "reopened": _l("Reopened")}
 AwardStatus.__css__ = {"notice": "info", "final": "success", "reopened": "danger"}
+
+
+class ListKind(LabeledEnum):
+    red = "red"
+    black = "black"
+
+
+ListKind.__labels__ = {"red": _l("Red list (红榜)"), "black": _l("Black list (黑榜)")}
+ListKind.__css__ = {"red": "success", "black": "danger"}
+
+
+class ListStatus(LabeledEnum):
+    draft = "draft"
+    published = "published"
+
+
+ListStatus.__labels__ = {"draft": _l("Draft"), "published": _l("Published")}
+ListStatus.__css__ = {"draft": "warning", "published": "success"}
+
+
+class AppealStatus(LabeledEnum):
+    pending = "pending"
+    upheld = "upheld"
+    rejected = "rejected"
+
+
+AppealStatus.__labels__ = {"pending": _l("Being examined"), "upheld": _l("Upheld"), "rejected": _l("Rejected")}
+AppealStatus.__css__ = {"pending": "warning", "upheld": "success", "rejected": "neutral"}

@@ -63,6 +63,7 @@ class Organization(TimestampMixin, db.Model):
     grade: Mapped[Grade | None] = mapped_column(enum_column(Grade))
     grade_valid_from: Mapped[date | None]
     grade_valid_until: Mapped[date | None]
+    grade_review_reason: Mapped[str | None] = mapped_column(String(500))  # set by a black listing
 
     categories: Mapped[list[Category]] = relationship(
         secondary=organization_categories, order_by="Category.id"

@@ -1,0 +1,93 @@
+"""Benchmark: compute a quarter's red/black list for many organizations.
+
+    .venv/bin/python bench/lists.py --orgs 100000
+    .venv/bin/python bench/lists.py --orgs 100000 --database postgresql://postgres@127.0.0.1:5432/bench
+
+Fills a scratch database (it is emptied) with organizations and three credit events each, then times
+`lists.compute` (one INSERT … SELECT) and prints how many entries it produced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database")
+    parser.add_argument("--orgs", type=int, default=100_000)
+    args = parser.parse_args()
+    os.environ["TEST_DATABASE_URL"] = args.database or f"sqlite:///{tempfile.mkdtemp(prefix='bench-')}/lists.db"
+    from sqlalchemy import func, insert, select
+
+    from marketplace import create_app
+    from marketplace.domain import clock, lists, uscc
+    from marketplace.extensions import db
+    from marketplace.models import (Category, CreditEvent, ListEntry, Organization, OrgType, Project, ProjectStatus,
+                                    Regime, Street, VerificationStatus)
+
+    app = create_app("testing")
+    rng = random.Random(3)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        now = clock.now()
+        street, category = Street(name="测试街道", code="B1"), Category(code="b", name="类别", name_en="c")
+        db.session.add_all([street, category])
+        db.session.flush()
+        project = Project(code="LCXM-B-1", title="p", scope="-", outputs="-", budget_cap=1, category_id=category.id,
+                          street_id=street.id, regime=Regime.community_fund, bid_deadline=now + timedelta(days=9),
+                          qa_deadline=now + timedelta(days=7), criteria={"plan": 100}, status=ProjectStatus.evaluated,
+                          published_at=now)
+        db.session.add(project)
+        db.session.flush()
+        started = time.perf_counter()
+        for start in range(0, args.orgs, 10_000):
+            orgs = [{"name": f"组织{i}", "uscc": uscc.make(f"52370213{i + 10_000_000:08d}7"),
+                     "org_type": OrgType.private_non_enterprise, "registered_on": date(2020, 1, 1),
+                     "legal_representative": "-", "contact_name": "-", "contact_phone": "13800000000",
+                     "status": VerificationStatus.verified, "verified_at": now, "created_at": now}
+                    for i in range(start, min(start + 10_000, args.orgs))]
+            ids = db.session.execute(insert(Organization).returning(Organization.id), orgs).scalars().all()
+            events = []
+            for org_id in ids:
+                today = clock.today()
+                events.append({"organization_id": org_id, "kind": "evaluation", "points": Decimal(rng.randint(40, 100)),
+                               "reason": "-", "occurred_on": today - timedelta(days=rng.randint(1, 600)),
+                               "project_id": project.id, "created_at": now})
+                events.append({"organization_id": org_id, "kind": "evaluation", "points": Decimal(rng.randint(55, 100)),
+                               "reason": "-", "occurred_on": today - timedelta(days=rng.randint(1, 50)),
+                               "project_id": None, "created_at": now})
+                if rng.random() < 0.1:
+                    events.append({"organization_id": org_id, "kind": "complaint", "points": Decimal(-5), "reason": "-",
+                                   "occurred_on": today - timedelta(days=rng.randint(1, 80)), "project_id": None,
+                                   "created_at": now})
+            db.session.execute(insert(CreditEvent), events)
+        db.session.commit()
+        print(f"generated {args.orgs:,} organizations with their credit events in {time.perf_counter() - started:.1f} s"
+              f" on {db.engine.dialect.name}")
+        quarter = (clock.today().month - 1) // 3 + 1
+        started = time.perf_counter()
+        period = lists.compute("cli", f"{clock.today().year}Q{quarter}")
+        db.session.commit()
+        elapsed = time.perf_counter() - started
+        counts = dict(db.session.execute(select(ListEntry.kind, func.count()).where(ListEntry.period_id == period.id)
+                                         .group_by(ListEntry.kind)).all())
+        print(f"computed {period.code} for {args.orgs:,} organizations in {elapsed:.2f} s: "
+              f"{counts.get(lists.ListKind.red, 0):,} red, {counts.get(lists.ListKind.black, 0):,} black")
+        db.session.remove()
+        db.drop_all()
+
+
+if __name__ == "__main__":
+    main()
