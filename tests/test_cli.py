@@ -93,5 +93,15 @@ def test_demo_covers_every_stage_in_time_order(runner):
     assert ObjectionStatus.upheld in set(db.session.scalars(select(Objection.status)))
     assert {PartnerStatus.confirmed, PartnerStatus.invited} <= set(db.session.scalars(select(BidPartner.status)))
     assert count(Contract) >= 8
+    from marketplace.domain import bids, lists
+    from marketplace.models import ExemplaryProposal, ListEntry, ListKind, Organization
+
+    entries = db.session.scalars(select(ListEntry)).all()
+    assert {e.kind for e in entries} == {ListKind.red, ListKind.black}
+    assert any(e.removed_at is not None for e in entries)  # an upheld appeal
+    assert count(ExemplaryProposal) == 1
+    banned = [o for o in db.session.scalars(select(Organization)) if lists.active_black(o.id)]
+    open_project = db.session.scalar(select(Project).where(Project.status == ProjectStatus.bidding))
+    assert banned and "black_list" in [r.code for r in bids.refusals(banned[0], open_project)]
     times = list(db.session.scalars(select(AuditEntry.created_at).order_by(AuditEntry.seq)))
     assert all(a <= b for a, b in zip(times, times[1:]))

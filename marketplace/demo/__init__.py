@@ -104,7 +104,10 @@ def build_demo(echo=print) -> list[DemoAccount]:
     from marketplace.demo.bidding import build_bidding, invite_demo_organization
     from marketplace.demo.cycle import build_cycle
 
-    run_in_time_order(start, [*past, build_bidding()])  # the domain clock travels back: real dates
+    from marketplace.demo import lists as demo_lists
+
+    # the domain clock travels back, so every date is real and the audit chain stays in time order
+    run_in_time_order(start, [*past, build_bidding(), demo_lists.scenario(start)])
     build_cycle()
     invite_demo_organization()
     return shown

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.domain import audit, clock, rules, scoring
@@ -67,5 +68,19 @@ def score(org_id: int, on: date | None = None) -> Score:
 
 
 def ledger(org_id: int) -> list[CreditEvent]:
+    from sqlalchemy.orm import selectinload
+
     return list(db.session.scalars(select(CreditEvent).where(CreditEvent.organization_id == org_id)
+                                   .options(selectinload(CreditEvent.project))
                                    .order_by(CreditEvent.occurred_on.desc(), CreditEvent.id.desc())))
+
+
+EVENT_LABELS = {
+    "evaluation": _l("Evaluation total"), "excellent": _l("优秀 bonus"), "exit": _l("Exit (淘汰退出)"),
+    "complaint": _l("Upheld complaint"), "objection": _l("Upheld objection"),
+    "withdrawal": _l("Withdrawal after award"), "appeal": _l("Appeal outcome"), "repair": _l("Credit repair"),
+}
+
+
+def event_label(kind: str) -> str:
+    return str(EVENT_LABELS.get(kind, kind))

@@ -4,6 +4,7 @@ the bidding ban, the award bonus, exemplary-organization proposals and the ratin
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -44,7 +45,7 @@ def reason_text(entry: ListEntry) -> str:
 
 def add_months(day: date, months: int) -> date:
     year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
-    return date(year, month + 1, min(day.day, 28))
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def parse_period(code: str) -> tuple[str, date, date]:

@@ -160,6 +160,7 @@ class CreditEvent(TimestampMixin, db.Model):
     reason: Mapped[str] = mapped_column(Text)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
     occurred_on: Mapped[date]
+    project = relationship("Project")
 
 
 class ReportTemplate(TimestampMixin, db.Model):

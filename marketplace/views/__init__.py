@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
         community,
         dashboard,
         delivery,
+        lists,
         district,
         needs,
         notifications,
@@ -24,5 +25,5 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (public, auth, dashboard, organizations, district, needs, community, street, reviews,
-                   projects, notifications, bidding, awarding, delivery):
+                   projects, notifications, bidding, awarding, delivery, lists):
         app.register_blueprint(module.bp)

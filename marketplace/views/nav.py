@@ -24,6 +24,7 @@ ITEMS = [
     NavItem(_l("Needs"), "needs.index"),
     NavItem(_l("Projects"), "projects.index"),
     NavItem(_l("Organizations"), "public.organizations"),
+    NavItem(_l("Red/black list"), "lists.public"),
     NavItem(_l("Micro-wish"), "needs.wish", roles=None),
     NavItem(_l("My tasks"), "dashboard.index", signed_in=True),
     NavItem(_l("Community desk"), "community_desk.index", roles=(Role.secretary,)),
@@ -31,7 +32,9 @@ ITEMS = [
     NavItem(_l("My reviews"), "reviews.index", roles=(Role.expert,)),
     NavItem(_l("My organization"), "organizations.mine", roles=(Role.organization,)),
     NavItem(_l("Invitations"), "bidding.invitations", roles=(Role.organization,)),
+    NavItem(_l("My credit"), "lists.mine", roles=(Role.organization,)),
     NavItem(_l("Verify organizations"), "district.organizations", roles=(Role.admin,)),
+    NavItem(_l("Lists desk"), "lists.desk", roles=(Role.admin,)),
     NavItem(_l("Admin console"), "admin.index", roles=(Role.admin,)),
     NavItem(_l("Rules"), "public.rules"),
 ]

@@ -75,10 +75,14 @@ def organizations_list():
 @bp.get("/organizations/<int:org_id>")
 def organization(org_id: int):
     org = get_or_404(permissions.organizations_query(current_user).where(Organization.id == org_id))
+    from marketplace.domain import credit, lists
+
     return render_template(
         "public/organization.html", org=org,
         standing=organizations.standing(org),
         private=permissions.can(current_user, "organization.view_private", org),
+        score=credit.score(org.id), ledger=credit.ledger(org.id)[:50], event_label=credit.event_label,
+        black=lists.active_black(org.id), red=lists.on_current_red_list(org.id),
     )
 
 

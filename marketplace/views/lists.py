@@ -1,0 +1,202 @@
+"""信用 · 红黑榜 pages: the public lists with history, filters and exports; the district's desk
+(compute, publish, appeals, exemplary proposals, rating reviews); an organization's credit record."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from marketplace import exports
+from marketplace.domain import credit, lists, organizations, permissions
+from marketplace.domain.errors import DomainError
+from marketplace.extensions import db
+from marketplace.forms import BaseForm
+from marketplace.models import (
+    Alliance,
+    Appeal,
+    AppealStatus,
+    ExemplaryProposal,
+    Grade,
+    ListEntry,
+    ListKind,
+    ListPeriod,
+    ListStatus,
+    Organization,
+    Role,
+    Street,
+)
+from marketplace.views.helpers import get_or_404
+
+bp = Blueprint("lists", __name__)
+
+
+def _entries(period: ListPeriod | None, args) -> list[ListEntry]:
+    if period is None:
+        return []
+    query = (select(ListEntry).where(ListEntry.period_id == period.id).join(Organization)
+             .options(joinedload(ListEntry.organization), joinedload(ListEntry.period))
+             .order_by(ListEntry.kind, Organization.name))
+    alliance, street = args.get("alliance") or "", args.get("street", type=int)
+    if alliance in Alliance._value2member_map_:
+        query = query.where(Organization.alliance == Alliance(alliance))
+    if street:
+        query = query.where(Organization.streets.any(Street.id == street))
+    return list(db.session.scalars(query).unique())
+
+
+def _period(code: str | None) -> ListPeriod | None:
+    periods = lists.published_periods()
+    if code:
+        return next((p for p in periods if p.code == code), None)
+    return periods[0] if periods else None
+
+
+@bp.get("/lists")
+def public():
+    period = _period(request.args.get("period"))
+    return render_template("lists/public.html", period=period, periods=lists.published_periods(),
+                           entries=_entries(period, request.args), reason=lists.reason_text,
+                           streets=db.session.scalars(select(Street).order_by(Street.id)).all(),
+                           alliances=list(Alliance), filters=request.args)
+
+
+@bp.get("/lists/export.<any(csv, xlsx):fmt>")
+def export(fmt: str):
+    period = _period(request.args.get("period"))
+    rows = _entries(period, request.args)
+    header = [_("Period"), _("List"), _("Organization"), _("Unified social credit code"), _("Reason"), _("Credit"),
+              _("Banned from bidding until"), _("Removed")]
+    return exports.respond(fmt, "red-black-list", header, (
+        [e.period.code, e.kind, e.organization.name, e.organization.uscc, lists.reason_text(e), e.credit,
+         e.ban_until, e.removed_reason or ""] for e in rows))
+
+
+# --- the district's desk -----------------------------------------------------------------------------
+
+@bp.route("/district/lists", methods=["GET", "POST"])
+@login_required
+def desk():
+    permissions.require(current_user, "lists.manage")
+    if request.method == "POST" and BaseForm().validate_on_submit():
+        try:
+            period = lists.compute(current_user, request.form.get("period", ""))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Draft computed for %(code)s: check each entry's reason, then publish.", code=period.code), "success")
+            return redirect(url_for("lists.desk", period=period.code))
+    periods = db.session.scalars(select(ListPeriod).order_by(ListPeriod.ends_on.desc())).all()
+    chosen = next((p for p in periods if p.code == request.args.get("period")), periods[0] if periods else None)
+    pending = db.session.scalars(select(Appeal).where(Appeal.status == AppealStatus.pending)
+                                 .options(joinedload(Appeal.entry).joinedload(ListEntry.organization))).all()
+    proposals = db.session.scalars(select(ExemplaryProposal).where(ExemplaryProposal.confirmed_at.is_(None))).all()
+    reviews = db.session.scalars(select(Organization).where(Organization.grade_review_reason.is_not(None))).all()
+    entries = list(db.session.scalars(select(ListEntry).where(ListEntry.period_id == chosen.id)
+                                      .options(joinedload(ListEntry.organization)).order_by(ListEntry.kind))) if chosen else []
+    quarter = (request.args.get("suggest") or "")
+    return render_template("lists/desk.html", periods=periods, chosen=chosen, entries=entries, pending=pending,
+                           proposals=proposals, reviews=reviews, reason=lists.reason_text, confirm=BaseForm(),
+                           grades=list(Grade), suggest=quarter)
+
+
+@bp.post("/district/lists/<code>/publish")
+@login_required
+def publish(code: str):
+    period = get_or_404(select(ListPeriod).where(ListPeriod.code == code))
+    if BaseForm().validate_on_submit():
+        try:
+            lists.publish(current_user, period)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Published with an appeal window until %(d)s.", d=period.appeal_until), "success")
+    return redirect(url_for("lists.desk", period=code))
+
+
+@bp.post("/district/appeals/<int:appeal_id>")
+@login_required
+def decide(appeal_id: int):
+    item = get_or_404(select(Appeal).where(Appeal.id == appeal_id))
+    if BaseForm().validate_on_submit():
+        try:
+            lists.decide_appeal(current_user, item, request.form.get("uphold") == "1", request.form.get("reason", ""))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Decided; the reason is public."), "success")
+    return redirect(url_for("lists.desk"))
+
+
+@bp.post("/district/exemplary/<int:proposal_id>")
+@login_required
+def confirm_exemplary(proposal_id: int):
+    proposal = get_or_404(select(ExemplaryProposal).where(ExemplaryProposal.id == proposal_id))
+    if BaseForm().validate_on_submit():
+        lists.confirm_exemplary(current_user, proposal)
+        db.session.commit()
+        flash(_("%(org)s is confirmed as an exemplary organization (示范性社会组织).", org=proposal.organization.name),
+              "success")
+    return redirect(url_for("lists.desk"))
+
+
+@bp.post("/district/organizations/<int:org_id>/grade")
+@login_required
+def set_grade(org_id: int):
+    org = get_or_404(select(Organization).where(Organization.id == org_id))
+    if BaseForm().validate_on_submit():
+        from datetime import date
+
+        raw, announced = request.form.get("grade", ""), request.form.get("announced_on", "")
+        try:
+            day = date.fromisoformat(announced) if announced else None
+            organizations.set_grade(current_user, org, Grade(raw) if raw else None, day)
+            org.grade_review_reason = None
+        except ValueError:
+            db.session.rollback()
+            flash(_("Give the grade and the date it was announced."), "error")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The rating review of %(org)s is closed.", org=org.name), "success")
+    return redirect(url_for("lists.desk"))
+
+
+# --- an organization's own credit -----------------------------------------------------------------
+
+@bp.route("/my/credit", methods=["GET", "POST"])
+@login_required
+def mine():
+    if current_user.role is not Role.organization:
+        abort(403)
+    org = current_user.organization
+    if request.method == "POST" and BaseForm().validate_on_submit():
+        entry = get_or_404(select(ListEntry).where(ListEntry.id == request.form.get("entry_id", type=int),
+                                                   ListEntry.organization_id == org.id))
+        try:
+            lists.appeal(current_user, entry, request.form.get("text", ""), request.form.get("evidence", ""),
+                         repair=request.form.get("repair") == "1")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Sent; the district decides with a public reason."), "success")
+            return redirect(url_for("lists.mine"))
+    entries = db.session.scalars(select(ListEntry).join(ListPeriod).where(
+        ListEntry.organization_id == org.id, ListPeriod.status == ListStatus.published)
+        .order_by(ListPeriod.ends_on.desc())).all()
+    return render_template("lists/mine.html", org=org, score=credit.score(org.id), ledger=credit.ledger(org.id),
+                           entries=entries, reason=lists.reason_text, confirm=BaseForm(), today=lists.clock.today(),
+                           black=lists.active_black(org.id), event_label=credit.event_label,
+                           window=lists.rules.get_rule("credit.window_months"))
