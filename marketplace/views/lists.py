@@ -80,12 +80,14 @@ def export(fmt: str):
 @login_required
 def desk():
     permissions.require(current_user, "lists.manage")
+    status = 200
     if request.method == "POST" and BaseForm().validate_on_submit():
         try:
             period = lists.compute(current_user, request.form.get("period", ""))
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
+            status = 400
         else:
             db.session.commit()
             flash(_("Draft computed for %(code)s: check each entry's reason, then publish.", code=period.code), "success")
@@ -101,7 +103,7 @@ def desk():
     quarter = (request.args.get("suggest") or "")
     return render_template("lists/desk.html", periods=periods, chosen=chosen, entries=entries, pending=pending,
                            proposals=proposals, reviews=reviews, reason=lists.reason_text, confirm=BaseForm(),
-                           grades=list(Grade), suggest=quarter)
+                           grades=list(Grade), suggest=request.form.get("period", quarter)), status
 
 
 @bp.post("/district/lists/<code>/publish")
