@@ -439,6 +439,11 @@ def decide_objection(actor: User, objection: Objection, uphold: bool, reason: st
     project = decision.bid.project
     audit.append(actor, "award.objection_upheld" if uphold else "award.objection_rejected", project,
                  {"objection": objection.id, "reason": reason})
+    if uphold:  # an upheld objection costs the awarded organization credit points
+        from marketplace.domain import credit
+
+        credit.record(decision.bid.organization_id, "objection", rules.get_rule("credit.upheld_objection"),
+                      str(_l("Upheld objection on the award of %(code)s: %(r)s", code=project.code, r=reason)), project)
     if uphold and decision.status is AwardStatus.notice:
         decision.status = AwardStatus.reopened
         decision.bid.status = BidStatus.submitted

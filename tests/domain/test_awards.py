@@ -246,6 +246,10 @@ def test_upheld_objection_reopens_and_a_quiet_notice_becomes_final():
         awards.decide_objection(officer, objection, True, "经核查，团队资质材料不实。")
         assert decision.status is AwardStatus.reopened and project.status is ProjectStatus.reviewing
         assert bid_list[0].status is BidStatus.submitted
+        from marketplace.models import CreditEvent
+
+        [penalty] = db.session.scalars(db.select(CreditEvent).where(CreditEvent.kind == "objection")).all()
+        assert penalty.organization_id == bid_list[0].organization_id and penalty.points == Decimal("-5.00")
         second = awards.award(officer, project, bid_list[1], "原排名第一的揭榜方资质材料不实，异议成立。")
         assert second.round == 2
         rejected = awards.file_objection(citizen, second, "我认为评分过程不透明，请说明。")
