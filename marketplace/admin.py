@@ -24,7 +24,7 @@ from sqlalchemy import inspect
 from wtforms import PasswordField
 from wtforms.validators import ValidationError as FormValidationError
 
-from marketplace.domain import accounts, audit, organizations, permissions, rules, uscc
+from marketplace.domain import accounts, audit, permissions, rules, uscc
 from marketplace.domain.clock import LOCAL_TZ
 from marketplace.domain.errors import DomainError
 from marketplace.extensions import db

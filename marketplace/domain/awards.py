@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from marketplace.domain import audit, clock, notify, organizations, permissions, rules, scoring
 from marketplace.domain.bids import refusals
+from marketplace.domain.criteria import clean_scores
 from marketplace.domain.errors import InvalidTransition, ValidationError
 from marketplace.domain.projects import validate_window
 from marketplace.extensions import db
@@ -273,19 +274,7 @@ def score(actor: User, bid: Bid, scores: dict[str, Any]) -> BidScore:
         slot = db.session.scalar(select(RoadshowSlot).where(RoadshowSlot.bid_id == bid.id))
         if slot is None or slot.starts_at > clock.now():
             raise InvalidTransition(_l("The roadshow criterion is scored after the bidder's roadshow."))
-    clean: dict[str, dict[str, str]] = {}
-    for key, maximum in criteria.items():
-        entry = scores.get(key) or {}
-        try:
-            value = Decimal(str(entry.get("score", "")).strip())
-        except Exception:
-            raise ValidationError(_l("Enter a number."), field=f"{key}_score") from None
-        if not value.is_finite() or value < 0 or value > maximum:
-            raise ValidationError(_l("Score between 0 and %(n)s.", n=maximum), field=f"{key}_score")
-        reason = (entry.get("reason") or "").strip()
-        if not reason:
-            raise ValidationError(_l("Give a short reason for this score."), field=f"{key}_reason")
-        clean[key] = {"score": str(value), "reason": reason[:300]}
+    clean = clean_scores(criteria, scores)
     if db.session.scalar(select(BidScore.id).where(BidScore.bid_id == bid.id, BidScore.member_id == member.id)):
         raise InvalidTransition(_l("You have already scored this bid."))
     row = BidScore(bid_id=bid.id, member_id=member.id, scores=clean,

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from marketplace.domain import audit, clock, credit, notify, permissions, rules, scoring
+from marketplace.domain.criteria import clean_scores
 from marketplace.domain.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
@@ -98,19 +99,7 @@ def submit(actor: User, project: Project, scores: dict[str, Any]) -> Evaluator:
     if row.submitted_at is not None:
         raise InvalidTransition(_l("You have already submitted your evaluation."))
     criteria = INSTRUMENTS[row.party]
-    clean = {}
-    for key, maximum in criteria.items():
-        entry = scores.get(key) or {}
-        try:
-            value = Decimal(str(entry.get("score", "")).strip())
-        except Exception:
-            raise ValidationError(_l("Enter a number."), field=f"{key}_score") from None
-        if not value.is_finite() or value < 0 or value > maximum:
-            raise ValidationError(_l("Score between 0 and %(n)s.", n=maximum), field=f"{key}_score")
-        reason = (entry.get("reason") or "").strip()
-        if not reason:
-            raise ValidationError(_l("Give a short reason for this score."), field=f"{key}_reason")
-        clean[key] = {"score": str(value), "reason": reason[:300]}
+    clean = clean_scores(criteria, scores)
     row.scores, row.submitted_at = clean, clock.now()
     row.total = scoring.review_total(criteria, {k: v["score"] for k, v in clean.items()})
     audit.append(actor, "evaluation.scored", project, {"party": row.party.value, "total": str(row.total)})

@@ -27,7 +27,6 @@ from marketplace.models import (
     ListKind,
     ListPeriod,
     ListStatus,
-    Organization,
 )
 
 _CODE = re.compile(r"^(\d{4})Q([1-4])$")
@@ -72,7 +71,6 @@ def _rows(starts: date, as_of: date):
     red_min, black_below = rules.get_rule("lists.red_min_credit"), rules.get_rule("lists.black_below_credit")
     ce = CreditEvent
     in_window = and_(ce.occurred_on > ws, ce.occurred_on <= as_of)
-    in_period = and_(ce.occurred_on >= starts, ce.occurred_on <= as_of)
     latest = (select(func.max(ce.id).label("id")).where(ce.kind == credit.EVALUATION, in_window)
               .group_by(ce.organization_id, ce.project_id).subquery())
     ev = aliased(ce)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from flask import current_app
@@ -13,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from marketplace.domain import audit, clock, codes, notify, permissions, rules, scoring, search, uploads
+from marketplace.domain.criteria import clean_scores
 from marketplace.domain.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
@@ -167,21 +167,7 @@ def submit_review(actor: User, review: NeedReview, scores: dict[str, Any]) -> No
     """A reviewer's scores: each criterion from 0 to its maximum, each with a short reason."""
     permissions.require(actor, "need.review", review)
     criteria = review.need.criteria or {}
-    clean: dict[str, dict[str, Any]] = {}
-    for key, maximum in criteria.items():
-        entry = scores.get(key) or {}
-        try:
-            value = Decimal(str(entry.get("score", "")).strip())
-        except Exception:
-            raise ValidationError(_l("Enter a number."), field=f"{key}_score") from None
-        if not value.is_finite() or value < 0 or value > maximum:
-            raise ValidationError(_l("Score between 0 and %(n)s.", n=maximum), field=f"{key}_score")
-        reason = (entry.get("reason") or "").strip()
-        if not reason:
-            raise ValidationError(_l("Give a short reason for this score."), field=f"{key}_reason")
-        if len(reason) > 200:
-            raise ValidationError(_l("At most 200 characters."), field=f"{key}_reason")
-        clean[key] = {"score": str(value), "reason": reason}
+    clean = clean_scores(criteria, scores, reason_max=200)
     review.scores = clean
     review.total = scoring.review_total(criteria, {k: v["score"] for k, v in clean.items()})
     review.submitted_at = clock.now()

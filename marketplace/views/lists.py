@@ -21,7 +21,6 @@ from marketplace.models import (
     ExemplaryProposal,
     Grade,
     ListEntry,
-    ListKind,
     ListPeriod,
     ListStatus,
     Organization,

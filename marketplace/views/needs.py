@@ -14,7 +14,7 @@ from marketplace.domain import needs, permissions, queries, rules, timeline, upl
 from marketplace.domain.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.forms.needs import AssignForm, DecideForm, MergeForm, WishForm
-from marketplace.models import Community, Need, NeedPhoto, NeedStatus, Role, Street, User
+from marketplace.models import Community, Need, NeedPhoto, NeedStatus, Street, User
 from marketplace.views.helpers import form_status, get_or_404, list_context
 
 bp = Blueprint("needs", __name__)

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from werkzeug.exceptions import Forbidden
 
-from marketplace.domain import awards, bids, clock, scoring
+from marketplace.domain import awards, clock, scoring
 from marketplace.domain.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
@@ -18,7 +18,7 @@ from marketplace.models import (
     Regime,
     Role,
 )
-from tests.factories import bidder, make_user, published_project, submitted_bid
+from tests.factories import make_user, published_project, submitted_bid
 
 CRITERIA = {"plan": 40, "team": 20, "past": 15, "budget": 15, "roadshow": 10}
 

@@ -7,7 +7,7 @@ from werkzeug.exceptions import Forbidden
 from marketplace.domain import bids, clock, credit, lists
 from marketplace.domain.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
-from marketplace.models import ExemplaryProposal, Grade, ListEntry, ListKind, Role
+from marketplace.models import ExemplaryProposal, Grade, ListEntry, Role
 from tests.factories import bare_project, bidder, make_org, make_user, published_project
 
 # the test clock is 2026-11-26: the current quarter is 2026Q4 (from 2026-10-01)

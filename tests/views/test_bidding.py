@@ -1,14 +1,13 @@
 """揭榜 → 承榜 through HTTP: bid, receipt, deadline, panel, scores, award, objection; scope and sealing."""
 
-import re
 from datetime import timedelta
 from io import BytesIO
 
-from marketplace.domain import awards, bids, clock
+from marketplace.domain import bids, clock
 from marketplace.extensions import db
-from marketplace.models import Bid, BidStatus, PanelRole, Project, ProjectStatus, Role
+from marketplace.models import Bid, BidStatus, Project, ProjectStatus, Role
 from tests.conftest import Auth, csrf_token_from
-from tests.factories import bid_data, bidder, make_org, make_user, published_project, submitted_bid
+from tests.factories import bidder, make_org, make_user, published_project, submitted_bid
 
 
 def _client(app, user):

@@ -6,7 +6,7 @@ from marketplace.domain.clock import LOCAL_TZ
 from marketplace.extensions import db
 from marketplace.models import NeedStatus, Notification, Project, ProjectStatus, Question, Role
 from tests.conftest import Auth, csrf_token_from
-from tests.factories import approved_need, make_category, make_org, make_user, project_data
+from tests.factories import approved_need, make_org, make_user, project_data
 
 
 def local(dt):
