@@ -69,6 +69,19 @@ def demo():
     db.session.commit()
 
 
+@pytest.fixture
+def demo_light():
+    """A few organizations and the demo administrator, for pages that need some data but not the district."""
+    from marketplace.domain import accounts
+    from marketplace.models import Role
+    from tests.factories import make_org
+
+    for n in range(8):
+        make_org(name=f"李沧区测试社会工作服务中心{n}")
+    accounts.create_user(None, username="admin", password="Licang-2026", display_name="管理员", role=Role.admin)
+    db.session.commit()
+
+
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
