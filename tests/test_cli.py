@@ -105,3 +105,26 @@ def _covers_every_stage_in_time_order():
     assert banned and "black_list" in [r.code for r in bids.refusals(banned[0], open_project)]
     times = list(db.session.scalars(select(AuditEntry.created_at).order_by(AuditEntry.seq)))
     assert all(a <= b for a, b in zip(times, times[1:]))
+
+
+def test_deadlines_tick_closes_due_bidding(runner):
+    from datetime import timedelta
+
+    from marketplace.domain import clock
+    from marketplace.models import ProjectStatus
+    from tests.factories import published_project
+
+    project, _ = published_project()
+    db.session.commit()
+    with clock.frozen(project.bid_deadline + timedelta(minutes=1)):
+        result = runner.invoke(args=["deadlines", "tick"])
+    assert result.exit_code == 0 and "bidding closed: 1" in result.output
+    db.session.expire_all()
+    assert db.session.get(type(project), project.id).status is ProjectStatus.failed  # no bid: 流标
+
+
+def test_lists_compute_from_the_command_line(runner):
+    result = runner.invoke(args=["lists", "compute", "--period", "2026Q4"])
+    assert result.exit_code == 0 and "2026Q4: 0 red, 0 black (draft)" in result.output
+    bad = runner.invoke(args=["lists", "compute", "--period", "2026-4"])
+    assert bad.exit_code != 0 and "2026Q4" in bad.output

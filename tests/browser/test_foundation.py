@@ -91,7 +91,8 @@ def test_an_organization_registers_and_the_district_verifies_it(page, live_serve
 
 
 def test_the_site_fits_a_390px_phone(phone, live_server, demo_light):
-    for path in ("/", "/organizations/", "/login", "/register", "/rules"):
+    for path in ("/", "/organizations/", "/login", "/register", "/rules", "/needs/", "/projects/", "/lists",
+                 "/wish", "/survey"):
         phone.goto(f"{live_server}{path}")
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (path, width)
