@@ -213,3 +213,22 @@ def _delivery_duties(user: User) -> list[Task]:
     items += [Task(_l("Evaluate project %(code)s (考榜)", code=c), "delivery.evaluation", params={"code": c},
                    tone="warning") for c in waiting]
     return items
+
+
+@provider
+def _district_lists(user: User) -> list[Task]:
+    if user.role is not Role.admin:
+        return []
+    from marketplace.models import Appeal, AppealStatus, ExemplaryProposal
+
+    appeals = db.session.scalar(select(func.count(Appeal.id)).where(Appeal.status == AppealStatus.pending))
+    proposals = db.session.scalar(select(func.count(ExemplaryProposal.id)).where(ExemplaryProposal.confirmed_at.is_(None)))
+    reviews = db.session.scalar(select(func.count(Organization.id)).where(Organization.grade_review_reason.is_not(None)))
+    items = []
+    if appeals:
+        items.append(Task(_l("Appeals and credit repairs to decide"), "lists.desk", appeals, tone="warning"))
+    if proposals:
+        items.append(Task(_l("Exemplary organizations to confirm"), "lists.desk", proposals))
+    if reviews:
+        items.append(Task(_l("Organizations flagged for a rating review"), "lists.desk", reviews, tone="warning"))
+    return items

@@ -26,15 +26,22 @@ PAGE_SIZE = 20
 
 @bp.get("/")
 def home():
+    from marketplace.models import Need, Project, ProjectStatus
+
     stats = {
         "streets": db.session.scalar(select(func.count(Street.id))),
         "communities": db.session.scalar(select(func.count(Community.id))),
         "organizations": db.session.scalar(
             select(func.count(Organization.id)).where(
                 Organization.status == VerificationStatus.verified)),
+        "needs": db.session.scalar(select(func.count(Need.id))),
+        "projects": db.session.scalar(select(func.count(Project.id)).where(Project.status != ProjectStatus.draft)),
     }
+    open_projects = db.session.scalars(select(Project).where(Project.status == ProjectStatus.bidding)
+                                       .order_by(Project.bid_deadline).limit(5)).all()
     seq, head = audit.head()
-    return render_template("public/home.html", stats=stats, chain_length=seq, chain_head=head)
+    return render_template("public/home.html", stats=stats, chain_length=seq, chain_head=head,
+                           open_projects=open_projects)
 
 
 @bp.get("/lang/<code>")
