@@ -62,6 +62,7 @@ class Config:
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
     PDF_FONT = os.environ.get("PDF_FONT")  # a CJK TrueType font for the PDFs; Debian's WenQuanYi by default
     COMPLAINT_RATE_LIMIT = os.environ.get("COMPLAINT_RATE_LIMIT", "5 per hour")
+    SURVEY_RATE_LIMIT = os.environ.get("SURVEY_RATE_LIMIT", "60 per hour")
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE / 'marketplace.db'}")

@@ -213,6 +213,10 @@ def _complaint_limit() -> str:
     return current_app.config["COMPLAINT_RATE_LIMIT"]
 
 
+def _survey_limit() -> str:
+    return current_app.config["SURVEY_RATE_LIMIT"]
+
+
 @bp.route("/projects/<code>/complaint", methods=["GET", "POST"])
 @limiter.limit(_complaint_limit, methods=["POST"])
 def complaint(code: str):
@@ -378,6 +382,7 @@ def codes_sheet(code: str):
 
 
 @bp.route("/survey", methods=["GET", "POST"])
+@limiter.limit(_survey_limit, methods=["POST"])
 def survey_entry():
     raw = request.values.get("code", "")
     if raw:
@@ -389,7 +394,7 @@ def survey_entry():
 
 
 @bp.route("/survey/<code>", methods=["GET", "POST"])
-@limiter.limit(_complaint_limit, methods=["POST"])
+@limiter.limit(_survey_limit, methods=["POST"])
 def survey(code: str):
     item = evaluations.find_code(code)
     if item is None:

@@ -118,3 +118,17 @@ def test_complaints_are_anonymous_rate_limited_and_decided_by_the_street(app):
                                            {"uphold": "1", "reason": "x"}).status_code in (302, 403)
     db.session.expire_all()
     assert db.session.get(Complaint, complaint.id).status.value == "pending"
+
+
+def test_many_households_can_answer_from_one_community_tablet(app):
+    from tests.domain.test_evaluations import in_evaluation
+
+    project, _officer, _winner, secretary = in_evaluation()
+    codes = [c.code for c in evaluations.issue_codes(secretary, project, 8)]
+    db.session.commit()
+    tablet = app.test_client()
+    answers = {k: "5" for k in evaluations.SURVEY_QUESTIONS}
+    for code in codes:
+        page = tablet.get(f"/survey/{code}").get_data(as_text=True)
+        assert tablet.post(f"/survey/{code}", data={**answers, "csrf_token": csrf_token_from(page)}).status_code == 200
+    assert evaluations.residents_score(project) == (__import__("decimal").Decimal("100.00"), 8)
