@@ -480,3 +480,26 @@ def tick() -> dict[str, int]:
     for project in db.session.scalars(select(Project).where(Project.status == ProjectStatus.notice)).all():
         finalized += finalize_if_due(project)
     return {"closed": closed, "finalized": finalized}
+
+
+def withdraw_after_award(actor: User, project: Project, reason: str) -> None:
+    """The awarded organization gives the project up (during the notice or the delivery): the project is
+    to be published again and the organization loses the configured credit points (−10)."""
+    from marketplace.domain import credit
+
+    permissions.require(actor, "award.withdraw", project)
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ValidationError(_l("Give the reason for withdrawing; it is public."), field="reason")
+    project = _locked(project)
+    decision = current_award(project)
+    if decision is None or project.status not in (ProjectStatus.notice, ProjectStatus.delivery):
+        raise InvalidTransition(_l("There is no award to withdraw from."))
+    bid = decision.bid
+    bid.status, bid.withdrawn_at, bid.status_reason = BidStatus.withdrawn, clock.now(), reason[:500]
+    if decision.status is AwardStatus.notice:
+        decision.status = AwardStatus.reopened
+    project.status = ProjectStatus.exited  # to be published again
+    credit.record(bid.organization_id, "withdrawal", rules.get_rule("credit.withdrawal_after_award"),
+                  str(_l("Withdrew after the award of %(code)s: %(r)s", code=project.code, r=reason)), project)
+    audit.append(actor, "project.award_withdrawn", project, {"reason": reason})

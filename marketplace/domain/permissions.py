@@ -391,3 +391,14 @@ def _lists_manage(user: User, _obj: Any) -> bool:
 @rule("list_entry.appeal")
 def _appeal(user: User, entry: Any) -> bool:
     return user.role is Role.organization and user.organization_id == entry.organization_id
+
+
+@rule("award.withdraw")
+def _withdraw_award(user: User, project: Any) -> bool:
+    from marketplace.domain.awards import current_award
+    from marketplace.models import ProjectStatus
+
+    if user.role is not Role.organization or project.status not in (ProjectStatus.notice, ProjectStatus.delivery):
+        return False
+    decision = current_award(project)
+    return decision is not None and decision.bid.organization_id == user.organization_id

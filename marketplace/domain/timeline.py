@@ -38,6 +38,7 @@ LABELS: dict[str, Any] = {
     "award.objection_rejected": _l("Objection rejected"),
     "project.award_reopened": _l("Award reopened"),
     "project.award_final": _l("Award final; contract signed"),
+    "project.award_withdrawn": _l("The awarded organization withdrew"),
     "delivery.plan_approved": _l("Delivery plan approved"),
     "delivery.progress": _l("Progress reported"),
     "delivery.milestone_confirmed": _l("Milestone confirmed by the community"),

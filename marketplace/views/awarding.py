@@ -192,7 +192,8 @@ def why(code: str):
                            labels=_labels(), objection_form=ObjectionForm(), decision_form=DecisionForm(),
                            can_object=current_user.is_authenticated and permissions.can(
                                current_user, "objection.file", decision),
-                           bids={b.id: b for b in awards.eligible_bids(project)})
+                           bids={b.id: b for b in awards.eligible_bids(project)},
+                           withdrawal_points=rules.get_rule("credit.withdrawal_after_award"))
 
 
 @bp.post("/projects/<code>/award/objections")
@@ -254,4 +255,21 @@ def republish(code: str):
             flash(_("Published again: open for bids."), "success")
     else:
         flash(_("Enter a date and time."), "error")
+    return redirect(url_for("projects.detail", code=code))
+
+
+@bp.post("/projects/<code>/award/withdraw")
+@login_required
+def withdraw_award(code: str):
+    project = project_for(code)
+    permissions.require(current_user, "award.withdraw", project)
+    if BaseForm().validate_on_submit():
+        try:
+            awards.withdraw_after_award(current_user, project, request.form.get("reason", ""))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("You have withdrawn from the project; it will be published again."), "info")
     return redirect(url_for("projects.detail", code=code))

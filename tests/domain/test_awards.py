@@ -274,3 +274,24 @@ def test_a_pending_objection_holds_the_award():
     with clock.frozen(after + timedelta(days=10)):
         assert not awards.finalize_if_due(project)
         assert project.status is ProjectStatus.notice
+
+
+def test_withdrawal_after_the_award_costs_ten_points_and_reopens_the_project():
+    from marketplace.models import CreditEvent
+
+    project, officer, bid_list, after, users = _reviewed()
+    with clock.frozen(after):
+        awards.award(officer, project, bid_list[0])
+        winner = make_user(Role.organization, organization_id=bid_list[0].organization_id)
+        with pytest.raises(Forbidden):  # only the awarded organization
+            awards.withdraw_after_award(make_user(Role.organization, organization_id=bid_list[1].organization_id),
+                                        project, "我们想退出")
+        with pytest.raises(ValidationError):
+            awards.withdraw_after_award(winner, project, "")
+        awards.withdraw_after_award(winner, project, "核心社工离职，无法按方案履约。")
+        assert project.status is ProjectStatus.exited and bid_list[0].status is BidStatus.withdrawn
+        [event] = db.session.scalars(db.select(CreditEvent).where(CreditEvent.kind == "withdrawal")).all()
+        assert event.points == Decimal("-10.00")
+        now = clock.now()
+        awards.republish(officer, project, now + timedelta(days=8), now + timedelta(days=5))
+        assert project.status is ProjectStatus.bidding

@@ -132,3 +132,41 @@ def test_many_households_can_answer_from_one_community_tablet(app):
         page = tablet.get(f"/survey/{code}").get_data(as_text=True)
         assert tablet.post(f"/survey/{code}", data={**answers, "csrf_token": csrf_token_from(page)}).status_code == 200
     assert evaluations.residents_score(project) == (__import__("decimal").Decimal("100.00"), 8)
+
+
+def test_the_awarded_organization_withdraws_through_the_award_page(app):
+    from marketplace.models import CreditEvent
+
+    project, _officer, winner, _secretary = project_in_delivery()
+    db.session.commit()
+    code = project.code
+    assert Auth(_client(app, bidder())).post(f"/projects/{code}/award/withdraw", {"reason": "不想做了"}).status_code == 403
+    c = _client(app, winner)
+    page = c.get(f"/projects/{code}/award").get_data(as_text=True)
+    assert "撤回承接" in page
+    c.post(f"/projects/{code}/award/withdraw", data={"csrf_token": csrf_token_from(page), "reason": "核心社工离职，无法履约。"})
+    db.session.expire_all()
+    assert db.session.get(type(project), project.id).status is ProjectStatus.exited
+    assert db.session.scalar(db.select(CreditEvent.points).where(CreditEvent.kind == "withdrawal")) == -10
+    assert "承接组织撤回" in app.test_client().get(f"/projects/{code}").get_data(as_text=True)
+
+
+def test_the_street_publishes_an_exited_project_again_from_its_page(app):
+    from datetime import timedelta as td
+
+    from marketplace.domain import awards, clock
+    from marketplace.domain.clock import LOCAL_TZ
+
+    project, officer, winner, _secretary = project_in_delivery()
+    awards.withdraw_after_award(winner, project, "核心社工离职，无法履约。")
+    db.session.commit()
+    c = _client(app, officer)
+    page = c.get(f"/projects/{project.code}").get_data(as_text=True)
+    assert "待重新发榜" in page and "重新发榜" in page
+    now = clock.now()
+    c.post(f"/projects/{project.code}/republish", data={
+        "csrf_token": csrf_token_from(page),
+        "bid_deadline": (now + td(days=9)).astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M"),
+        "qa_deadline": (now + td(days=6)).astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")})
+    db.session.expire_all()
+    assert db.session.get(type(project), project.id).status is ProjectStatus.bidding
