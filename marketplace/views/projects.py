@@ -3,7 +3,7 @@ publishing and withdrawal; bidders' questions."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -40,6 +40,27 @@ def export(fmt: str):
         [p.code, p.title, p.street.name, p.category.name, p.regime, p.budget_cap, p.status,
          p.published_at.date().isoformat() if p.published_at else "", p.bid_deadline.isoformat(timespec="minutes"),
          "、".join(c.name for c in p.communities)] for p in rows))
+
+
+@bp.get("/ocds.json")
+def ocds_all():
+    """The published projects as OCDS 1.1 release packages (open data), 100 per page: ?page=2 …"""
+    from marketplace.exports_ocds import package
+
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    published = db.session.scalars(select(Project).where(Project.status != ProjectStatus.draft)
+                                   .order_by(Project.id).offset((page - 1) * 100).limit(100)).all()
+    return package(list(published), request.url)
+
+
+@bp.get("/<code>/ocds.json")
+def ocds(code: str):
+    from marketplace.exports_ocds import package
+
+    project = _project(code)
+    if project.status is ProjectStatus.draft:
+        abort(404)
+    return package([project], request.url)
 
 
 def _project(code: str) -> Project:
