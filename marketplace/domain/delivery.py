@@ -227,19 +227,23 @@ def check_interventions(project: Project) -> Intervention | None:
         return None
     today = clock.today()
     limit = rules.get_rule("delivery.overdue_days")
+    # what an earlier intervention already dealt with does not open another one
+    since = db.session.scalar(select(func.max(Intervention.created_at)).where(Intervention.project_id == project.id))
     cause = None
     for m in milestones(project):
-        if m.status in (MilestoneStatus.planned, MilestoneStatus.disputed) and today > m.due_on + timedelta(days=limit):
+        breached_on = m.due_on + timedelta(days=limit)
+        if (m.status in (MilestoneStatus.planned, MilestoneStatus.disputed) and today > breached_on
+                and (since is None or breached_on >= since.astimezone(clock.LOCAL_TZ).date())):
             cause = str(_l("Milestone %(n)s (%(o)s) is %(d)s days overdue.", n=m.seq, o=m.output,
                            d=(today - m.due_on).days))
             break
     if cause is None:
-        upheld = db.session.scalar(select(func.count(Complaint.id)).where(
-            Complaint.project_id == project.id, Complaint.status == ComplaintStatus.upheld)) or 0
-        handled = db.session.scalar(select(func.count(Intervention.id)).where(
-            Intervention.project_id == project.id, Intervention.cause.like("%complaints%"))) or 0
-        if upheld >= rules.get_rule("delivery.complaints") * (handled + 1):
-            cause = str(_l("%(n)s upheld complaints from residents.", n=upheld)) + " (complaints)"
+        recent = [Complaint.project_id == project.id, Complaint.status == ComplaintStatus.upheld]
+        if since is not None:
+            recent.append(Complaint.decided_at > since)
+        upheld = db.session.scalar(select(func.count(Complaint.id)).where(*recent)) or 0
+        if upheld >= rules.get_rule("delivery.complaints"):
+            cause = str(_l("%(n)s upheld complaints from residents.", n=upheld))
     if cause is None:
         return None
     item = Intervention(project_id=project.id, cause=cause,

@@ -293,6 +293,15 @@ def _street_of_project(user: User, project: Any) -> bool:
             and project.status is ProjectStatus.reviewing)
 
 
+@rule("panel.view")
+def _panel_view(user: User, project: Any) -> bool:
+    """The street's page of panel, roadshows and award, from bidding's close to the delivery."""
+    from marketplace.models import ProjectStatus
+
+    return (user.role is Role.street and user.street_id == project.street_id
+            and project.status in (ProjectStatus.reviewing, ProjectStatus.notice, ProjectStatus.delivery))
+
+
 @rule("project.republish")
 def _republish(user: User, project: Any) -> bool:
     from marketplace.models import ProjectStatus

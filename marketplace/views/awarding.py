@@ -44,8 +44,7 @@ def _candidates(project) -> dict[str, list[User]]:
 @login_required
 def panel(code: str):
     project = project_for(code)
-    if not (current_user.role is Role.street and current_user.street_id == project.street_id):
-        abort(403)
+    permissions.require(current_user, "panel.view", project)
     error = None
     if request.method == "POST" and BaseForm().validate_on_submit():
         permissions.require(current_user, "panel.manage", project)

@@ -99,10 +99,9 @@ def desk():
     reviews = db.session.scalars(select(Organization).where(Organization.grade_review_reason.is_not(None))).all()
     entries = list(db.session.scalars(select(ListEntry).where(ListEntry.period_id == chosen.id)
                                       .options(joinedload(ListEntry.organization)).order_by(ListEntry.kind))) if chosen else []
-    quarter = (request.args.get("suggest") or "")
     return render_template("lists/desk.html", periods=periods, chosen=chosen, entries=entries, pending=pending,
                            proposals=proposals, reviews=reviews, reason=lists.reason_text, confirm=BaseForm(),
-                           grades=list(Grade), suggest=request.form.get("period", quarter)), status
+                           grades=list(Grade), typed=request.form.get("period", "")), status
 
 
 @bp.post("/district/lists/<code>/publish")

@@ -162,3 +162,21 @@ def test_credit_score_formula():
     corrected = events + [E(kind="evaluation", points=Decimal(100), occurred_on=date(2026, 8, 1), project_id=1, id=5)]
     assert credit.compute(corrected, date(2026, 11, 26)).evaluation_mean == Decimal("95.00")
     assert credit.compute([], date(2026, 11, 26)).value is None
+
+
+def test_after_an_accepted_rectification_only_new_trouble_opens_another_intervention():
+    project, officer, winner, _ = planned()
+    first = delivery.milestones(project)[0]
+    late = clock.now() + timedelta(days=(first.due_on - clock.today()).days + 20)
+    with clock.frozen(late):
+        item = delivery.check_interventions(project)
+        delivery.file_rectification(winner, item, "增加两名社工，十日内补齐调研。")
+        delivery.decide_rectification(officer, item, True, "整改方案可行")
+    with clock.frozen(late + timedelta(days=3)):
+        assert delivery.check_interventions(project) is None  # the same overdue milestone: already handled
+        complaints = [delivery.file_complaint(project, f"上门服务未按时到达，第{i}次", "10.0.0.9") for i in range(3)]
+        for c in complaints[:2]:
+            delivery.decide_complaint(officer, c, True, "属实")
+        assert delivery.open_intervention(project) is None
+        delivery.decide_complaint(officer, complaints[2], True, "属实")
+        assert "3" in delivery.open_intervention(project).cause
