@@ -41,7 +41,7 @@ def main() -> None:
 
     from marketplace import create_app
     from marketplace.demo import build_demo
-    from marketplace.domain import clock, search, uscc
+    from marketplace.domain.core import clock, search, uscc
     from marketplace.extensions import db
     from marketplace.models import (
         Category,

@@ -31,7 +31,8 @@ def main() -> None:
     from sqlalchemy import func, insert, select
 
     from marketplace import create_app
-    from marketplace.domain import clock, lists, uscc
+    from marketplace.domain.core import clock, uscc
+    from marketplace.domain.credit import lists
     from marketplace.extensions import db
     from marketplace.models import (Category, CreditEvent, ListEntry, Organization, OrgType, Project, ProjectStatus,
                                     Regime, Street, VerificationStatus)

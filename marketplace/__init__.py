@@ -75,11 +75,11 @@ def create_app(config: str | config_module.Config | None = None, **overrides: An
 
 
 def _jinja_globals(app: Flask) -> None:
-    from marketplace.domain import notify, permissions
+    from marketplace.domain.core import notify, permissions
     from marketplace.models import Party
     from marketplace.views import nav
 
-    from marketplace.domain.clock import LOCAL_TZ
+    from marketplace.domain.core.clock import LOCAL_TZ
 
     @app.template_filter("localtime")
     def localtime(value: Any) -> str:

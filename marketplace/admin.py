@@ -24,9 +24,9 @@ from sqlalchemy import inspect
 from wtforms import PasswordField
 from wtforms.validators import ValidationError as FormValidationError
 
-from marketplace.domain import accounts, audit, permissions, rules, uscc
-from marketplace.domain.clock import LOCAL_TZ
-from marketplace.domain.errors import DomainError
+from marketplace.domain.core import accounts, audit, permissions, rules, uscc
+from marketplace.domain.core.clock import LOCAL_TZ
+from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import (
     ORG_TYPE_USCC_CHAR,

@@ -15,7 +15,7 @@ def register_cli(app: Flask) -> None:
     @audit_cli.command("verify")
     def audit_verify() -> None:
         """Exit 0 when the chain is intact; otherwise name the first bad entry and exit 1."""
-        from marketplace.domain.audit import verify_chain
+        from marketplace.domain.core.audit import verify_chain
 
         report = verify_chain()
         if report.ok:
@@ -31,8 +31,8 @@ def register_cli(app: Flask) -> None:
     @deadlines_cli.command("tick")
     def deadlines_tick() -> None:
         """Close bidding past its deadline (or 流标) and finalize awards whose notice has ended (cron)."""
-        from marketplace.domain import delivery
-        from marketplace.domain.awards import tick
+        from marketplace.domain.deliver import delivery
+        from marketplace.domain.tender.awards import tick
 
         done = tick()
         opened = delivery.tick()
@@ -48,8 +48,8 @@ def register_cli(app: Flask) -> None:
     @click.option("--period", required=True, help="A quarter, e.g. 2026Q4.")
     def lists_compute(period: str) -> None:
         """Compute (or recompute) a period's draft list; publishing is done by the administrator's page."""
-        from marketplace.domain import lists
-        from marketplace.domain.errors import DomainError
+        from marketplace.domain.credit import lists
+        from marketplace.domain.core.errors import DomainError
 
         try:
             result = lists.compute("cli", period)
@@ -83,8 +83,8 @@ def register_cli(app: Flask) -> None:
     @click.password_option()
     def create_admin(username: str, display_name: str, password: str) -> None:
         """Create a district administrator account (first production setup)."""
-        from marketplace.domain import accounts
-        from marketplace.domain.errors import DomainError
+        from marketplace.domain.core import accounts
+        from marketplace.domain.core.errors import DomainError
         from marketplace.models import Role
 
         try:

@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from marketplace.domain import audit, awards, clock, delivery
+from marketplace.domain.core import audit, clock
+from marketplace.domain.deliver import delivery
+from marketplace.domain.tender import awards
 from marketplace.extensions import db
 from marketplace.models import Bid, BidReceipt, Project, ProjectStatus
 

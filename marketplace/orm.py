@@ -62,7 +62,7 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> datetime:
-    from marketplace.domain import clock  # the domain's clock, so tests can freeze it
+    from marketplace.domain.core import clock  # the domain's clock, so tests can freeze it
 
     return clock.now()
 

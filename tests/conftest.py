@@ -17,7 +17,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from marketplace import create_app
-from marketplace.domain import clock
+from marketplace.domain.core import clock
 from marketplace.extensions import db, limiter
 
 FROZEN_AT = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)  # 10:00 in Licang

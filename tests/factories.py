@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
-from marketplace.domain import accounts, uscc
+from marketplace.domain.core import accounts, uscc
 from marketplace.extensions import db
 from marketplace.models import (
     Category,
@@ -19,7 +19,7 @@ from marketplace.models import (
     User,
     VerificationStatus,
 )
-from marketplace.domain import clock
+from marketplace.domain.core import clock
 
 PASSWORD = "Passw0rd!x"
 _seq = itertools.count(1)
@@ -105,7 +105,7 @@ def need_data(category=None, **kw) -> dict:
 
 
 def make_need(secretary: User | None = None, **kw):
-    from marketplace.domain import needs
+    from marketplace.domain.assess import needs
 
     secretary = secretary or make_user(Role.secretary)
     return needs.record_need(secretary, need_data(**kw))
@@ -118,7 +118,7 @@ def review_scores(urgency=25, reach=20, feasibility=20, cost=15, reason="理由�
 
 def approved_need(street_officer: User | None = None, secretary: User | None = None):
     """A need reviewed (total 80) and approved by its street."""
-    from marketplace.domain import needs
+    from marketplace.domain.assess import needs
 
     if secretary is None:
         community = make_community(street_officer.street if street_officer else None)
@@ -152,7 +152,7 @@ def project_data(officer: User, **kw) -> dict:
 
 def published_project(**kw):
     """A project open for bids (deadline in 10 days) and its street officer."""
-    from marketplace.domain import projects
+    from marketplace.domain.tender import projects
 
     need, officer = approved_need()
     project = projects.create(officer, [need], project_data(officer, **kw))
@@ -174,7 +174,7 @@ def bid_data(total="50000", **kw) -> dict:
 
 
 def submitted_bid(project, user=None, total="50000"):
-    from marketplace.domain import bids
+    from marketplace.domain.tender import bids
 
     user = user or bidder()
     bid = bids.save(user, project, bid_data(total))
@@ -186,7 +186,7 @@ def project_in_delivery():
     """A project whose award is final: (project, street officer, winning organization's user, secretary)."""
     from datetime import timedelta
 
-    from marketplace.domain import awards
+    from marketplace.domain.tender import awards
     from marketplace.models import PanelRole
 
     project, officer = published_project()

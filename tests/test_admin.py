@@ -159,7 +159,7 @@ def test_admin_creates_a_secretary_only_with_a_community(app, world):
             "new_password": "Secret-123", "csrf_token": csrf_token_from(page)}
     html = client.post("/admin/user/new/", data=base, follow_redirects=True).get_data(as_text=True)
     assert "必须指定" in html
-    from marketplace.domain import accounts
+    from marketplace.domain.core import accounts
 
     assert accounts.find_user("newsec") is None
     client.post("/admin/user/new/", data={**base, "community": str(ids["community"])})

@@ -1,6 +1,6 @@
 from sqlalchemy import func, select
 
-from marketplace.domain import audit
+from marketplace.domain.core import audit
 from marketplace.extensions import db
 from marketplace.models import (
     Community,
@@ -12,7 +12,7 @@ from marketplace.models import (
     User,
     VerificationStatus,
 )
-from marketplace.domain import uscc
+from marketplace.domain.core import uscc
 
 
 def count(model):
@@ -93,7 +93,8 @@ def _covers_every_stage_in_time_order():
     assert ObjectionStatus.upheld in set(db.session.scalars(select(Objection.status)))
     assert {PartnerStatus.confirmed, PartnerStatus.invited} <= set(db.session.scalars(select(BidPartner.status)))
     assert count(Contract) >= 8
-    from marketplace.domain import bids, lists
+    from marketplace.domain.credit import lists
+    from marketplace.domain.tender import bids
     from marketplace.models import ExemplaryProposal, ListEntry, ListKind, Organization
 
     entries = db.session.scalars(select(ListEntry)).all()
@@ -110,7 +111,7 @@ def _covers_every_stage_in_time_order():
 def test_deadlines_tick_closes_due_bidding(runner):
     from datetime import timedelta
 
-    from marketplace.domain import clock
+    from marketplace.domain.core import clock
     from marketplace.models import ProjectStatus
     from tests.factories import published_project
 

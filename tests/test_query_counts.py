@@ -53,7 +53,7 @@ def grow_needs():
     from decimal import Decimal
     from datetime import timedelta
 
-    from marketplace.domain import clock, search
+    from marketplace.domain.core import clock, search
     from marketplace.models import Need, NeedStatus, Project, ProjectStatus, Regime, Urgency
     from tests.factories import make_community
 
@@ -117,7 +117,7 @@ def test_list_computation_is_set_based(count_queries):
     from datetime import date
     from decimal import Decimal
 
-    from marketplace.domain import credit, lists
+    from marketplace.domain.credit import ledger, lists
     from marketplace.models import CreditEvent, ListEntry
     from tests.factories import bare_project, make_org
 
@@ -129,7 +129,7 @@ def test_list_computation_is_set_based(count_queries):
     for size in (10, 200):
         for i in range(size):
             org = make_org()
-            db.session.add(CreditEvent(organization_id=org.id, kind=credit.EVALUATION, points=Decimal(50 + i % 50),
+            db.session.add(CreditEvent(organization_id=org.id, kind=ledger.EVALUATION, points=Decimal(50 + i % 50),
                                        reason="-", occurred_on=date(2026, 10, 5), project_id=project))
         db.session.commit()
         with count_queries() as n:

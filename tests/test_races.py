@@ -4,7 +4,8 @@ keeps the rules when many requests arrive at once."""
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from marketplace.domain import awards, bids, clock
+from marketplace.domain.core import clock
+from marketplace.domain.tender import awards, bids
 from marketplace.extensions import db
 from marketplace.models import Award, Bid, BidReceipt, BidScore, BidStatus, PanelRole, Project, Role, User
 from tests.factories import bid_data, bidder, make_user, published_project, submitted_bid

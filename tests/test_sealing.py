@@ -5,7 +5,7 @@ from io import BytesIO
 
 from werkzeug.datastructures import FileStorage
 
-from marketplace.domain import bids
+from marketplace.domain.tender import bids
 from marketplace.extensions import db
 from marketplace.models import Role
 from tests.conftest import Auth

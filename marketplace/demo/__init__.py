@@ -10,7 +10,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from marketplace.domain import accounts, audit, clock, organizations, uscc
+from marketplace.domain.core import accounts, audit, clock, uscc
+from marketplace.domain.orgs import organizations
 from marketplace.extensions import db
 from marketplace.models import (
     Affiliation,

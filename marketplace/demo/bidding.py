@@ -10,7 +10,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from marketplace.domain import accounts, awards, bids, clock, needs, projects
+from marketplace.domain.assess import needs
+from marketplace.domain.core import accounts, clock
+from marketplace.domain.tender import awards, bids, projects
 from marketplace.extensions import db
 from marketplace.models import (
     Category,

@@ -8,7 +8,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from marketplace.domain import accounts, clock, needs, projects
+from marketplace.domain.assess import needs
+from marketplace.domain.core import accounts, clock
+from marketplace.domain.tender import projects
 from marketplace.extensions import db
 from marketplace.models import Category, Community, Need, Regime, Role, Street, Urgency, User
 

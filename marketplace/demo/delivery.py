@@ -15,7 +15,9 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from marketplace.demo.bidding import _approved, _user
-from marketplace.domain import awards, bids, clock, delivery, evaluations, projects
+from marketplace.domain.core import clock
+from marketplace.domain.deliver import delivery, evaluations
+from marketplace.domain.tender import awards, bids, projects
 from marketplace.extensions import db
 from marketplace.models import Category, Organization, PanelRole, Party, Project, Regime, Role, User
 

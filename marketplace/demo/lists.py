@@ -8,7 +8,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from marketplace.domain import clock, lists
+from marketplace.domain.core import clock
+from marketplace.domain.credit import lists
 from marketplace.extensions import db
 from marketplace.models import ListEntry, ListPeriod, User
 

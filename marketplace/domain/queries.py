@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from marketplace.domain import permissions, search
+from marketplace.domain.core import permissions, search
 from marketplace.models import Community, Need, NeedStatus, Project, ProjectStatus
 
 

@@ -108,7 +108,7 @@ def _street(user: User) -> list[Task]:
 def _reviewer(user: User) -> list[Task]:
     if user.role is not Role.expert:
         return []
-    from marketplace.domain.needs import pending_review_count
+    from marketplace.domain.assess.needs import pending_review_count
 
     pending = pending_review_count(user)
     return [Task(_l("Needs waiting for your review"), "reviews.index", pending, tone="warning")] if pending else []
@@ -153,7 +153,7 @@ def _street_awards(user: User) -> list[Task]:
 def _organization_invitations(user: User) -> list[Task]:
     if user.role is not Role.organization or user.organization_id is None:
         return []
-    from marketplace.domain.bids import invitations
+    from marketplace.domain.tender.bids import invitations
 
     pending = len(invitations(user.organization_id))
     return [Task(_l("Joint-bid invitations to answer"), "bidding.invitations", pending, tone="warning")] if pending else []

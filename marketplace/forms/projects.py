@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateTimeLocalField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from marketplace.domain.clock import LOCAL_TZ
+from marketplace.domain.core.clock import LOCAL_TZ
 from marketplace.forms.needs import IdempotentForm
 from marketplace.forms.organizations import CheckboxesField
 from marketplace.models import Grade, Regime

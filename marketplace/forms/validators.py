@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import ValidationError
 
-from marketplace.domain import uscc
+from marketplace.domain.core import uscc
 
 
 class SocialCreditCode:

@@ -16,7 +16,7 @@ from marketplace.orm import TimestampMixin, enum_column
 
 class Bid(TimestampMixin, db.Model):
     """An organization's intent letter (意向书) for a project. Its content is sealed until the
-    bidding deadline: only marketplace.domain.bids decides who may read it."""
+    bidding deadline: only marketplace.domain.tender.bids decides who may read it."""
 
     __tablename__ = "bids"
     __table_args__ = (

@@ -1,4 +1,4 @@
-"""Stored overrides of the configurable rules; the defaults live in marketplace.domain.rules."""
+"""Stored overrides of the configurable rules; the defaults live in marketplace.domain.core.rules."""
 
 from __future__ import annotations
 

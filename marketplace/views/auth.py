@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.domain import accounts
-from marketplace.domain.errors import DomainError
+from marketplace.domain.core import accounts
+from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db, limiter, login_manager
 from marketplace.forms.auth import LoginForm, PasswordChangeForm
 from marketplace.forms import BaseForm

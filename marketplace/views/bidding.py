@@ -7,9 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from marketplace.domain import awards, bids, queries, uploads
-from marketplace.domain.clock import LOCAL_TZ as LOCAL
-from marketplace.domain.errors import DomainError
+from marketplace.domain import queries
+from marketplace.domain.core import uploads
+from marketplace.domain.tender import awards, bids
+from marketplace.domain.core.clock import LOCAL_TZ as LOCAL
+from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.forms.bids import BidForm, PartnerForm

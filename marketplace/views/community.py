@@ -8,8 +8,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from marketplace.domain import needs, permissions
-from marketplace.domain.errors import DomainError
+from marketplace.domain.assess import needs
+from marketplace.domain.core import permissions
+from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms.needs import NeedForm, ReasonForm
 from marketplace.models import Category, Need, NeedStatus, Wish, WishStatus

@@ -19,8 +19,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from marketplace.domain import delivery, evaluations, permissions, reports, uploads
-from marketplace.domain.errors import DomainError
+from marketplace.domain.core import permissions, uploads
+from marketplace.domain.deliver import delivery, evaluations, reports
+from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.forms import BaseForm
 from marketplace.forms.delivery import ClosingForm, CodesForm, ComplaintForm, PlanForm, ProgressForm

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from marketplace.domain.errors import DomainError
+from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db
 
 MESSAGES = {

@@ -10,8 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from marketplace import exports
-from marketplace.domain import credit, lists, organizations, permissions
-from marketplace.domain.errors import DomainError
+from marketplace.domain.core import permissions
+from marketplace.domain.credit import ledger, lists
+from marketplace.domain.orgs import organizations
+from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.models import (
@@ -196,7 +198,7 @@ def mine():
     entries = db.session.scalars(select(ListEntry).join(ListPeriod).where(
         ListEntry.organization_id == org.id, ListPeriod.status == ListStatus.published)
         .order_by(ListPeriod.ends_on.desc())).all()
-    return render_template("lists/mine.html", org=org, score=credit.score(org.id), ledger=credit.ledger(org.id),
+    return render_template("lists/mine.html", org=org, score=ledger.score(org.id), ledger=ledger.ledger(org.id),
                            entries=entries, reason=lists.reason_text, confirm=BaseForm(), today=lists.clock.today(),
-                           black=lists.active_black(org.id), event_label=credit.event_label,
+                           black=lists.active_black(org.id), event_label=ledger.event_label,
                            window=lists.rules.get_rule("credit.window_months"))

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from marketplace.domain import permissions
+from marketplace.domain.core import permissions
 from marketplace.models import Role
 
 

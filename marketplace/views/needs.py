@@ -10,8 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from marketplace import exports
-from marketplace.domain import needs, permissions, queries, rules, timeline, uploads
-from marketplace.domain.errors import DomainError
+from marketplace.domain import queries
+from marketplace.domain.assess import needs
+from marketplace.domain.core import permissions, rules, timeline, uploads
+from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.forms.needs import AssignForm, DecideForm, MergeForm, WishForm
 from marketplace.models import Community, Need, NeedPhoto, NeedStatus, Street, User

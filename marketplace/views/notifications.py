@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from marketplace.domain import notify
+from marketplace.domain.core import notify
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
 

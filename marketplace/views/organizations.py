@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 
-from marketplace.domain import organizations, permissions
-from marketplace.domain.errors import DomainError
+from marketplace.domain.core import permissions
+from marketplace.domain.orgs import organizations
+from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.forms import BaseForm
 from marketplace.forms.organizations import OrganizationProfileForm, RegistrationForm

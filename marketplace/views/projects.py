@@ -9,9 +9,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from marketplace import exports
-from marketplace.domain import needs, permissions, projects, queries, rules, timeline
-from marketplace.domain.clock import LOCAL_TZ as LOCAL
-from marketplace.domain.errors import DomainError
+from marketplace.domain import queries
+from marketplace.domain.assess import needs
+from marketplace.domain.core import permissions, rules, timeline
+from marketplace.domain.tender import projects
+from marketplace.domain.core.clock import LOCAL_TZ as LOCAL
+from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.forms.needs import AnswerForm, QuestionForm, ReasonForm
@@ -82,7 +85,7 @@ def detail(code: str):
 
 
 def _detail_context(project: Project, **extra) -> dict:
-    from marketplace.domain import awards, bids
+    from marketplace.domain.tender import awards, bids
     from marketplace.forms.bids import RepublishForm
 
     context = {
@@ -94,7 +97,7 @@ def _detail_context(project: Project, **extra) -> dict:
         "refusals": None, "own_bid": None,
     }
     if project.status.value in ("delivery", "evaluation", "evaluated", "exited"):
-        from marketplace.domain import delivery, evaluations
+        from marketplace.domain.deliver import delivery, evaluations
 
         context.update(milestones=delivery.milestones(project), result=evaluations.result_of(project),
                        deal=delivery.contract(project),

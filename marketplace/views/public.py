@@ -7,7 +7,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from marketplace.domain import audit, organizations, permissions, rules
+from marketplace.domain.core import audit, permissions, rules
+from marketplace.domain.orgs import organizations
 from marketplace.extensions import db
 from marketplace.models import (
     Alliance,
@@ -82,13 +83,13 @@ def organizations_list():
 @bp.get("/organizations/<int:org_id>")
 def organization(org_id: int):
     org = get_or_404(permissions.organizations_query(current_user).where(Organization.id == org_id))
-    from marketplace.domain import credit, lists
+    from marketplace.domain.credit import ledger, lists
 
     return render_template(
         "public/organization.html", org=org,
         standing=organizations.standing(org),
         private=permissions.can(current_user, "organization.view_private", org),
-        score=credit.score(org.id), ledger=credit.ledger(org.id)[:50], event_label=credit.event_label,
+        score=ledger.score(org.id), ledger=ledger.ledger(org.id)[:50], event_label=ledger.event_label,
         black=lists.active_black(org.id), red=lists.on_current_red_list(org.id),
     )
 

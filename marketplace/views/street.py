@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from marketplace.domain import permissions, rules
+from marketplace.domain.core import permissions, rules
 from marketplace.extensions import db
 from marketplace.models import Community, Need, NeedStatus, Project, ProjectStatus, Question
 

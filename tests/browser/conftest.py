@@ -72,7 +72,7 @@ def demo():
 @pytest.fixture
 def demo_light():
     """A few organizations and the demo administrator, for pages that need some data but not the district."""
-    from marketplace.domain import accounts
+    from marketplace.domain.core import accounts
     from marketplace.models import Role
     from tests.factories import make_org
 

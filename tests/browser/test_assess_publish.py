@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from marketplace.domain import clock
-from marketplace.domain.clock import LOCAL_TZ
+from marketplace.domain.core import clock
+from marketplace.domain.core.clock import LOCAL_TZ
 from tests.browser.conftest import shot
 from tests.browser.test_foundation import sign_in
 

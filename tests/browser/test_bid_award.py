@@ -5,8 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from marketplace.domain import bids, clock
-from marketplace.domain.clock import LOCAL_TZ
+from marketplace.domain.core import clock
+from marketplace.domain.tender import bids
+from marketplace.domain.core.clock import LOCAL_TZ
 from marketplace.extensions import db
 from marketplace.models import Project, ProjectStatus, User
 from tests.browser.conftest import shot

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from marketplace.domain import credit
+from marketplace.domain.credit import ledger
 from marketplace.extensions import db
 from marketplace.models import CreditEvent, Role
 from tests.browser.conftest import shot
@@ -20,7 +20,7 @@ def test_black_list_blocks_then_an_upheld_appeal_lets_it_bid(page, live_server):
     admin = make_user(Role.admin, username="lists-admin")
     member = bidder()
     org_name, username = member.organization.name, member.username
-    db.session.add(CreditEvent(organization_id=member.organization_id, kind=credit.EVALUATION, points=Decimal(52),
+    db.session.add(CreditEvent(organization_id=member.organization_id, kind=ledger.EVALUATION, points=Decimal(52),
                                reason="考榜不合格", occurred_on=date(2026, 10, 20), project_id=bare_project()))
     project, _ = published_project()
     code, admin_name = project.code, admin.username

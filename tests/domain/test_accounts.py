@@ -1,7 +1,7 @@
 import pytest
 
-from marketplace.domain import accounts
-from marketplace.domain.errors import DomainError, ValidationError
+from marketplace.domain.core import accounts
+from marketplace.domain.core.errors import DomainError, ValidationError
 from marketplace.extensions import db
 from marketplace.models import Role
 from tests.factories import PASSWORD, make_user

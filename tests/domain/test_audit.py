@@ -2,7 +2,7 @@ from sqlalchemy import text
 
 import pytest
 
-from marketplace.domain import audit
+from marketplace.domain.core import audit
 from marketplace.extensions import db
 from marketplace.models import AuditEntry
 from marketplace.models.audit import AppendOnlyViolation

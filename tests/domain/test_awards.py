@@ -4,8 +4,9 @@ from decimal import Decimal
 import pytest
 from werkzeug.exceptions import Forbidden
 
-from marketplace.domain import awards, clock, scoring
-from marketplace.domain.errors import InvalidTransition, ValidationError
+from marketplace.domain.core import clock, scoring
+from marketplace.domain.tender import awards
+from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
     Affiliation,

@@ -6,8 +6,9 @@ import pytest
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import Forbidden
 
-from marketplace.domain import bids, clock
-from marketplace.domain.errors import InvalidTransition, ValidationError
+from marketplace.domain.core import clock
+from marketplace.domain.tender import bids
+from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
     BidStatus,
@@ -176,7 +177,7 @@ def test_an_ineligible_partner_cannot_confirm():
 
 
 def test_sealing_before_and_after_the_deadline():
-    from marketplace.domain import awards
+    from marketplace.domain.tender import awards
 
     project, officer = published_project()
     bid, owner = submitted_bid(project)

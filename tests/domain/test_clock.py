@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from marketplace.domain import clock
+from marketplace.domain.core import clock
 
 
 @pytest.mark.parametrize(("start", "days", "end"), [

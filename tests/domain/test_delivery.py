@@ -7,8 +7,11 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import Forbidden
 
-from marketplace.domain import bids, clock, credit, delivery
-from marketplace.domain.errors import InvalidTransition, ValidationError
+from marketplace.domain.core import clock
+from marketplace.domain.credit import ledger
+from marketplace.domain.deliver import delivery
+from marketplace.domain.tender import bids
+from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
     ComplaintStatus,
@@ -157,11 +160,11 @@ def test_credit_score_formula():
               E(kind="evaluation", points=Decimal(90), occurred_on=date(2026, 6, 1), project_id=2, id=2),
               E(kind="exit", points=Decimal(-20), occurred_on=date(2026, 7, 1), id=3),
               E(kind="evaluation", points=Decimal(70), occurred_on=date(2024, 1, 1), project_id=3, id=4)]
-    result = credit.compute(events, date(2026, 11, 26))
+    result = ledger.compute(events, date(2026, 11, 26))
     assert result.evaluation_mean == Decimal("85.00") and result.value == Decimal("65.00")
     corrected = events + [E(kind="evaluation", points=Decimal(100), occurred_on=date(2026, 8, 1), project_id=1, id=5)]
-    assert credit.compute(corrected, date(2026, 11, 26)).evaluation_mean == Decimal("95.00")
-    assert credit.compute([], date(2026, 11, 26)).value is None
+    assert ledger.compute(corrected, date(2026, 11, 26)).evaluation_mean == Decimal("95.00")
+    assert ledger.compute([], date(2026, 11, 26)).value is None
 
 
 def test_after_an_accepted_rectification_only_new_trouble_opens_another_intervention():

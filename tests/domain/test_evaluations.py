@@ -3,8 +3,10 @@ from decimal import Decimal
 import pytest
 from werkzeug.exceptions import Forbidden
 
-from marketplace.domain import credit, delivery, evaluations, scoring
-from marketplace.domain.errors import InvalidTransition, ValidationError
+from marketplace.domain.core import scoring
+from marketplace.domain.credit import ledger
+from marketplace.domain.deliver import delivery, evaluations
+from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.models import CreditEvent, EvaluationGrade, Party, ProjectStatus, Role, Setting
 from tests.domain.test_delivery import planned
@@ -81,7 +83,7 @@ def test_four_parties_codes_and_the_grade_feed_credit():
     assert project.status is ProjectStatus.evaluated
     kinds = {e.kind: e.points for e in db.session.scalars(db.select(CreditEvent))}
     assert kinds["evaluation"] == Decimal("92.00") and kinds["excellent"] == Decimal("2.00")
-    assert credit.score(winner.organization_id).value == Decimal("94.00")
+    assert ledger.score(winner.organization_id).value == Decimal("94.00")
     with pytest.raises(InvalidTransition):  # closed: no more scores
         evaluations.answer_survey(project, codes[2].code, all_fives)
 
@@ -120,4 +122,4 @@ def test_after_closing_only_an_audited_correction_changes_the_scores():
     evaluations.correct(admin, project, Party.party, 85, "社区党组织评分录入错误，依原始评分表更正")
     assert result.total == Decimal("85.00") and result.grade is EvaluationGrade.good
     assert result.corrections[-1]["from"] == "70.00" and result.corrections[-1]["to"] == "85"
-    assert credit.score(winner.organization_id).evaluation_mean == Decimal("85.00")
+    assert ledger.score(winner.organization_id).evaluation_mean == Decimal("85.00")

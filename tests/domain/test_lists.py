@@ -4,8 +4,10 @@ from decimal import Decimal
 import pytest
 from werkzeug.exceptions import Forbidden
 
-from marketplace.domain import bids, clock, credit, lists
-from marketplace.domain.errors import InvalidTransition, ValidationError
+from marketplace.domain.core import clock
+from marketplace.domain.credit import ledger, lists
+from marketplace.domain.tender import bids
+from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.models import ExemplaryProposal, Grade, ListEntry, Role
 from tests.factories import bare_project, bidder, make_org, make_user, published_project
@@ -16,7 +18,7 @@ from tests.factories import bare_project, bidder, make_org, make_user, published
 def events(org, *items):
     for kind, points, on, project in items:
         project = bare_project() if project else None
-        db.session.add(credit.CreditEvent(organization_id=org.id, kind=kind, points=Decimal(str(points)),
+        db.session.add(ledger.CreditEvent(organization_id=org.id, kind=kind, points=Decimal(str(points)),
                                           reason="测试", occurred_on=on, project_id=project))
     db.session.flush()
 

@@ -6,8 +6,9 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import Forbidden
 
-from marketplace.domain import audit, clock, needs, rules
-from marketplace.domain.errors import InvalidTransition, ValidationError
+from marketplace.domain.assess import needs
+from marketplace.domain.core import audit, clock, rules
+from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
     NeedPhoto,

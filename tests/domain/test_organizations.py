@@ -3,8 +3,9 @@ from datetime import date
 import pytest
 from werkzeug.exceptions import Forbidden
 
-from marketplace.domain import audit, clock, organizations
-from marketplace.domain.errors import ValidationError
+from marketplace.domain.core import audit, clock
+from marketplace.domain.orgs import organizations
+from marketplace.domain.core.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
     AuditEntry,

@@ -4,8 +4,9 @@ from decimal import Decimal
 import pytest
 from werkzeug.exceptions import Forbidden
 
-from marketplace.domain import audit, clock, projects
-from marketplace.domain.errors import InvalidTransition, ValidationError
+from marketplace.domain.core import audit, clock
+from marketplace.domain.tender import projects
+from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
     NeedStatus,

@@ -2,7 +2,7 @@ from io import BytesIO
 
 from pypdf import PdfReader
 
-from marketplace.domain import evaluations, reports
+from marketplace.domain.deliver import evaluations, reports
 from marketplace.extensions import db
 from marketplace.models import Party, ReportTemplate
 from tests.domain.test_evaluations import in_evaluation, score

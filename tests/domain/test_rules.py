@@ -3,8 +3,8 @@ from decimal import Decimal
 import pytest
 from werkzeug.exceptions import Forbidden
 
-from marketplace.domain import audit, rules
-from marketplace.domain.errors import ValidationError
+from marketplace.domain.core import audit, rules
+from marketplace.domain.core.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.models import AuditEntry, Role, Setting
 from tests.factories import make_user

@@ -1,6 +1,6 @@
 import pytest
 
-from marketplace.domain import search
+from marketplace.domain.core import search
 from marketplace.extensions import db
 from marketplace.models import Need
 from tests.factories import make_need, make_user

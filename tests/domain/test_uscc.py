@@ -1,6 +1,6 @@
 import pytest
 
-from marketplace.domain import uscc
+from marketplace.domain.core import uscc
 
 VALID = uscc.make("52370213MJ0000001")  # a 民办非企业单位 registered in Licang
 

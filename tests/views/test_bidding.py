@@ -3,7 +3,8 @@
 from datetime import timedelta
 from io import BytesIO
 
-from marketplace.domain import bids, clock
+from marketplace.domain.core import clock
+from marketplace.domain.tender import bids
 from marketplace.extensions import db
 from marketplace.models import Bid, BidStatus, Project, ProjectStatus, Role
 from tests.conftest import Auth, csrf_token_from

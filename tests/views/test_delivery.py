@@ -5,7 +5,7 @@ from io import BytesIO
 
 from PIL import Image
 
-from marketplace.domain import delivery, evaluations
+from marketplace.domain.deliver import delivery, evaluations
 from marketplace.extensions import db
 from marketplace.models import Complaint, MilestoneStatus, Party, ProgressReport, ProjectStatus, Role
 from tests.conftest import Auth, csrf_token_from
@@ -154,8 +154,9 @@ def test_the_awarded_organization_withdraws_through_the_award_page(app):
 def test_the_street_publishes_an_exited_project_again_from_its_page(app):
     from datetime import timedelta as td
 
-    from marketplace.domain import awards, clock
-    from marketplace.domain.clock import LOCAL_TZ
+    from marketplace.domain.core import clock
+    from marketplace.domain.tender import awards
+    from marketplace.domain.core.clock import LOCAL_TZ
 
     project, officer, winner, _secretary = project_in_delivery()
     awards.withdraw_after_award(winner, project, "核心社工离职，无法履约。")

@@ -1,7 +1,7 @@
 from datetime import date
 from decimal import Decimal
 
-from marketplace.domain import credit, lists
+from marketplace.domain.credit import ledger, lists
 from marketplace.extensions import db
 from marketplace.models import CreditEvent, ListPeriod, ListStatus, Role
 from tests.conftest import Auth, csrf_token_from
@@ -18,10 +18,10 @@ def test_compute_publish_appeal_through_the_pages(app):
     admin = make_user(Role.admin)
     member = bidder()
     org = member.organization
-    db.session.add(CreditEvent(organization_id=org.id, kind=credit.EVALUATION, points=Decimal(45), reason="不合格",
+    db.session.add(CreditEvent(organization_id=org.id, kind=ledger.EVALUATION, points=Decimal(45), reason="不合格",
                                occurred_on=date(2026, 10, 20), project_id=bare_project()))
     star = make_org(name="红榜服务中心")
-    db.session.add(CreditEvent(organization_id=star.id, kind=credit.EVALUATION, points=Decimal(95), reason="优秀",
+    db.session.add(CreditEvent(organization_id=star.id, kind=ledger.EVALUATION, points=Decimal(95), reason="优秀",
                                occurred_on=date(2026, 10, 20), project_id=bare_project()))
     project, _ = published_project()
     db.session.commit()

@@ -3,7 +3,7 @@ from io import BytesIO
 
 from PIL import Image
 
-from marketplace.domain import needs
+from marketplace.domain.assess import needs
 from marketplace.extensions import db
 from marketplace.models import Need, NeedPhoto, NeedStatus, Role, Wish, WishStatus
 from tests.conftest import Auth, csrf_token_from

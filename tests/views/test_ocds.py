@@ -1,4 +1,4 @@
-from marketplace.domain import bids, projects
+from marketplace.domain.tender import bids, projects
 from marketplace.extensions import db
 from tests.factories import approved_need, bid_data, bidder, project_data, project_in_delivery, published_project
 

@@ -1,8 +1,9 @@
 import re
 from datetime import timedelta
 
-from marketplace.domain import clock, projects
-from marketplace.domain.clock import LOCAL_TZ
+from marketplace.domain.core import clock
+from marketplace.domain.tender import projects
+from marketplace.domain.core.clock import LOCAL_TZ
 from marketplace.extensions import db
 from marketplace.models import NeedStatus, Notification, Project, ProjectStatus, Question, Role
 from tests.conftest import Auth, csrf_token_from

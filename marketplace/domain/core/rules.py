@@ -11,8 +11,8 @@ from flask import g, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.domain import audit, clock
-from marketplace.domain.errors import ValidationError
+from marketplace.domain.core import audit, clock
+from marketplace.domain.core.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.models import Setting
 
@@ -219,7 +219,7 @@ def validate_group(group: str, values: dict[str, Any]) -> dict[str, Any]:
 
 def set_group(actor: Any, group: str, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     """Store a group's new values (all or nothing) and audit what changed: {key: (old, new)}."""
-    from marketplace.domain import permissions
+    from marketplace.domain.core import permissions
 
     permissions.require(actor, "rules.edit")
     clean = validate_group(group, values)

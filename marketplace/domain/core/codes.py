@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from marketplace.domain import clock
+from marketplace.domain.core import clock
 from marketplace.extensions import db
 from marketplace.models import Counter
 

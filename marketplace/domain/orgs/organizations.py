@@ -10,8 +10,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.domain import accounts, audit, clock, permissions, rules, uscc
-from marketplace.domain.errors import ValidationError
+from marketplace.domain.core import accounts, audit, clock, permissions, rules, uscc
+from marketplace.domain.core.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
     ORG_TYPE_USCC_CHAR,

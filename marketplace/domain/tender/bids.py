@@ -17,8 +17,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from marketplace.domain import audit, clock, organizations, permissions, rules, uploads
-from marketplace.domain.errors import InvalidTransition, ValidationError
+from marketplace.domain.core import audit, clock, permissions, rules, uploads
+from marketplace.domain.orgs import organizations
+from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
     Bid,
@@ -77,7 +78,7 @@ def refusals(org: Organization, project: Project) -> list[Refusal]:
             found.append(Refusal("min_grade", str(_l(
                 "The project requires a rating grade of at least %(min)s; yours in force is %(g)s.",
                 min=project.min_grade.value, g=grade.value if grade else _l("none")))))
-    from marketplace.domain.lists import active_black
+    from marketplace.domain.credit.lists import active_black
 
     black = active_black(org.id)
     if black is not None:
@@ -121,7 +122,7 @@ def can_read(user: Any, bid: Bid) -> bool:
         return False
     if user.role is Role.admin or (user.role is Role.street and user.street_id == bid.project.street_id):
         return True
-    from marketplace.domain.awards import panel_member
+    from marketplace.domain.tender.awards import panel_member
 
     member = panel_member(bid.project, user)
     return member is not None and member.declared_at is not None and member.recused_at is None
@@ -311,7 +312,7 @@ def invite_partner(actor: User, bid: Bid, partner_org: Organization, role: str, 
         bid.status = BidStatus.draft
     db.session.flush()
     audit.append(actor, "bid.partner_invited", bid, {"partner": partner_org.id})
-    from marketplace.domain import notify
+    from marketplace.domain.core import notify
 
     notify.notify(db.session.scalars(select(User).where(User.organization_id == partner_org.id)), "partner.invited",
                   {"code": bid.project.code}, f"/projects/{bid.project.code}/bid")

@@ -13,8 +13,10 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image
 from sqlalchemy import func, select
 
-from marketplace.domain import audit, clock, credit, needs, notify, permissions, rules, uploads
-from marketplace.domain.errors import InvalidTransition, ValidationError
+from marketplace.domain.assess import needs
+from marketplace.domain.core import audit, clock, notify, permissions, rules, uploads
+from marketplace.domain.credit import ledger
+from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
     ClosingReport,
@@ -204,7 +206,7 @@ def decide_complaint(actor: Any, complaint: Complaint, uphold: bool, reason: str
     audit.append(actor, "delivery.complaint_upheld" if uphold else "delivery.complaint_dismissed", project,
                  {"complaint": complaint.id, "reason": reason})
     if uphold:
-        credit.record(winner_org_id(project), "complaint", rules.get_rule("credit.upheld_objection"),
+        ledger.record(winner_org_id(project), "complaint", rules.get_rule("credit.upheld_objection"),
                       str(_l("Upheld complaint on project %(code)s", code=project.code)), project)
         check_interventions(project)
 
@@ -291,7 +293,7 @@ def decide_rectification(actor: Any, item: Intervention, accept: bool, reason: s
             raise InvalidTransition(_l("This intervention is closed."))
         item.status = InterventionStatus.exited
         project.status = ProjectStatus.exited
-        credit.record(winner_org_id(project), "exit", rules.get_rule("credit.exit"),
+        ledger.record(winner_org_id(project), "exit", rules.get_rule("credit.exit"),
                       str(_l("Exited from project %(code)s: %(r)s", code=project.code, r=reason)), project)
     item.decision_reason, item.decided_at = reason, clock.now()
     audit.append(actor, "delivery.rectification_accepted" if accept else "delivery.exited", project,

@@ -10,11 +10,12 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.domain import audit, clock, notify, organizations, permissions, rules, scoring
-from marketplace.domain.bids import refusals
-from marketplace.domain.criteria import clean_scores
-from marketplace.domain.errors import InvalidTransition, ValidationError
-from marketplace.domain.projects import validate_window
+from marketplace.domain.core import audit, clock, notify, permissions, rules, scoring
+from marketplace.domain.orgs import organizations
+from marketplace.domain.tender.bids import refusals
+from marketplace.domain.core.criteria import clean_scores
+from marketplace.domain.core.errors import InvalidTransition, ValidationError
+from marketplace.domain.tender.projects import validate_window
 from marketplace.extensions import db
 from marketplace.models import (
     Affiliation,
@@ -301,7 +302,7 @@ def all_scored(project: Project) -> bool:
 
 def red_list_bonus(org_id: int) -> Decimal:
     """Organizations on the latest published red list get the configured bonus (SPEC: +2)."""
-    from marketplace.domain.lists import red_bonus
+    from marketplace.domain.credit.lists import red_bonus
 
     return red_bonus(org_id)
 
@@ -373,7 +374,7 @@ def award(actor: User, project: Project, bid: Bid, reason: str = "") -> Award:
         raise InvalidTransition(_l("This bid cannot be awarded."))
     # capacity (资源限流) is checked again under a lock on the organization: two awards racing for
     # the same organization cannot both pass
-    from marketplace.domain.bids import active_projects, capacity_limit
+    from marketplace.domain.tender.bids import active_projects, capacity_limit
     from marketplace.models import Organization
 
     org = db.session.scalar(select(Organization).where(Organization.id == bid.organization_id).with_for_update())
@@ -429,9 +430,9 @@ def decide_objection(actor: User, objection: Objection, uphold: bool, reason: st
     audit.append(actor, "award.objection_upheld" if uphold else "award.objection_rejected", project,
                  {"objection": objection.id, "reason": reason})
     if uphold:  # an upheld objection costs the awarded organization credit points
-        from marketplace.domain import credit
+        from marketplace.domain.credit import ledger
 
-        credit.record(decision.bid.organization_id, "objection", rules.get_rule("credit.upheld_objection"),
+        ledger.record(decision.bid.organization_id, "objection", rules.get_rule("credit.upheld_objection"),
                       str(_l("Upheld objection on the award of %(code)s: %(r)s", code=project.code, r=reason)), project)
     if uphold and decision.status is AwardStatus.notice:
         decision.status = AwardStatus.reopened
@@ -485,7 +486,7 @@ def tick() -> dict[str, int]:
 def withdraw_after_award(actor: User, project: Project, reason: str) -> None:
     """The awarded organization gives the project up (during the notice or the delivery): the project is
     to be published again and the organization loses the configured credit points (−10)."""
-    from marketplace.domain import credit
+    from marketplace.domain.credit import ledger
 
     permissions.require(actor, "award.withdraw", project)
     reason = (reason or "").strip()
@@ -500,6 +501,6 @@ def withdraw_after_award(actor: User, project: Project, reason: str) -> None:
     if decision.status is AwardStatus.notice:
         decision.status = AwardStatus.reopened
     project.status = ProjectStatus.exited  # to be published again
-    credit.record(bid.organization_id, "withdrawal", rules.get_rule("credit.withdrawal_after_award"),
+    ledger.record(bid.organization_id, "withdrawal", rules.get_rule("credit.withdrawal_after_award"),
                   str(_l("Withdrew after the award of %(code)s: %(r)s", code=project.code, r=reason)), project)
     audit.append(actor, "project.award_withdrawn", project, {"reason": reason})

@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 
-from marketplace.domain.errors import ValidationError
+from marketplace.domain.core.errors import ValidationError
 
 IMAGE_TYPES = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 

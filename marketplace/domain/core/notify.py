@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from marketplace.domain import clock
+from marketplace.domain.core import clock
 from marketplace.extensions import db
 from marketplace.models import Notification, User
 

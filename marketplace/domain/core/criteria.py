@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from marketplace.domain.errors import ValidationError
+from marketplace.domain.core.errors import ValidationError
 
 
 def clean_scores(criteria: dict[str, int], scores: dict[str, Any], reason_max: int = 300) -> dict[str, dict[str, str]]:

@@ -16,7 +16,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.domain import audit, clock, rules, scoring
+from marketplace.domain.core import audit, clock, rules, scoring
 from marketplace.extensions import db
 from marketplace.models import CreditEvent
 

@@ -9,8 +9,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from marketplace.domain import audit, clock, permissions
-from marketplace.domain.errors import DomainError, ValidationError
+from marketplace.domain.core import audit, clock, permissions
+from marketplace.domain.core.errors import DomainError, ValidationError
 from marketplace.extensions import db
 from marketplace.models import Role, User
 

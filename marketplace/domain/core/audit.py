@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from marketplace.domain import clock
+from marketplace.domain.core import clock
 from marketplace.extensions import db
 from marketplace.models import AuditEntry
 

@@ -11,9 +11,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from marketplace.domain import audit, clock, codes, notify, permissions, rules, scoring, search, uploads
-from marketplace.domain.criteria import clean_scores
-from marketplace.domain.errors import InvalidTransition, ValidationError
+from marketplace.domain.core import audit, clock, codes, notify, permissions, rules, scoring, search, uploads
+from marketplace.domain.core.criteria import clean_scores
+from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
     Community,

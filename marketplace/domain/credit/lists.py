@@ -14,8 +14,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, union
 from sqlalchemy.orm import aliased
 
-from marketplace.domain import audit, clock, credit, organizations, permissions, rules
-from marketplace.domain.errors import InvalidTransition, ValidationError
+from marketplace.domain.core import audit, clock, permissions, rules
+from marketplace.domain.credit import ledger
+from marketplace.domain.orgs import organizations
+from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
     Appeal,
@@ -66,12 +68,12 @@ def parse_period(code: str) -> tuple[str, date, date]:
 def _rows(starts: date, as_of: date):
     """One SELECT: per organization with credit events, its credit as of the day and the list it
     belongs to (red, black or none), with the reason code."""
-    ws = credit.window_start(as_of)
+    ws = ledger.window_start(as_of)
     pass_band = rules.get_rule("eval.band.pass")
     red_min, black_below = rules.get_rule("lists.red_min_credit"), rules.get_rule("lists.black_below_credit")
     ce = CreditEvent
     in_window = and_(ce.occurred_on > ws, ce.occurred_on <= as_of)
-    latest = (select(func.max(ce.id).label("id")).where(ce.kind == credit.EVALUATION, in_window)
+    latest = (select(func.max(ce.id).label("id")).where(ce.kind == ledger.EVALUATION, in_window)
               .group_by(ce.organization_id, ce.project_id).subquery())
     ev = aliased(ce)
     evals = (select(ev.organization_id.label("org"), func.avg(ev.points).label("mean"),
@@ -81,7 +83,7 @@ def _rows(starts: date, as_of: date):
     others = (select(ce.organization_id.label("org"), func.sum(ce.points).label("points"),
                      func.sum(case((and_(ce.points < 0, ce.occurred_on >= starts), 1), else_=0)).label("negative"),
                      func.sum(case((and_(ce.kind == "exit", ce.occurred_on >= starts), 1), else_=0)).label("exits"))
-              .where(ce.kind != credit.EVALUATION, in_window).group_by(ce.organization_id).subquery())
+              .where(ce.kind != ledger.EVALUATION, in_window).group_by(ce.organization_id).subquery())
     orgs = union(select(evals.c.org.label("org")), select(others.c.org.label("org"))).subquery()
     score = (evals.c.mean + func.coalesce(others.c.points, 0))
     failed = func.coalesce(evals.c.failed, 0)
@@ -209,7 +211,7 @@ def decide_appeal(actor: Any, item: Appeal, uphold: bool, reason: str) -> None:
         entry.removed_at, entry.removed_reason = clock.now(), reason
         if entry.kind is ListKind.black:
             entry.organization.grade_review_reason = None
-    credit.record(entry.organization_id, "repair" if item.repair else "appeal", 0,
+    ledger.record(entry.organization_id, "repair" if item.repair else "appeal", 0,
                   str(_l("%(what)s on the %(list)s of %(code)s %(result)s: %(r)s",
                          what=_l("Credit repair") if item.repair else _l("Appeal"), list=entry.kind.label,
                          code=entry.period.code, result=_l("upheld") if uphold else _l("rejected"), r=reason)))

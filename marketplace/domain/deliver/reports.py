@@ -13,7 +13,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from marketplace.domain import audit, awards, delivery, evaluations, uploads
+from marketplace.domain.core import audit, uploads
+from marketplace.domain.deliver import delivery, evaluations
+from marketplace.domain.tender import awards
 from marketplace.extensions import db
 from marketplace.models import Project, ReportTemplate
 

@@ -12,9 +12,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from marketplace.domain import audit, clock, credit, notify, permissions, rules, scoring
-from marketplace.domain.criteria import clean_scores
-from marketplace.domain.errors import InvalidTransition, ValidationError
+from marketplace.domain.core import audit, clock, notify, permissions, rules, scoring
+from marketplace.domain.credit import ledger
+from marketplace.domain.core.criteria import clean_scores
+from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
     Evaluation,
@@ -202,14 +203,14 @@ def _compute(project: Project, scores: dict[str, Decimal | None], existing: Eval
 
 
 def _credit(project: Project, result: Evaluation) -> None:
-    from marketplace.domain.delivery import winner_org_id
+    from marketplace.domain.deliver.delivery import winner_org_id
 
     org_id = winner_org_id(project)
-    credit.record(org_id, credit.EVALUATION, result.total,
+    ledger.record(org_id, ledger.EVALUATION, result.total,
                   str(_l("Evaluation of %(code)s: %(total)s (%(grade)s)", code=project.code, total=result.total,
                          grade=result.grade.label)), project)
     if result.grade is EvaluationGrade.excellent:
-        credit.record(org_id, "excellent", rules.get_rule("credit.excellent"),
+        ledger.record(org_id, "excellent", rules.get_rule("credit.excellent"),
                       str(_l("优秀 evaluation of %(code)s", code=project.code)), project)
 
 
@@ -238,9 +239,9 @@ def correct(actor: User, project: Project, party: Party, new_score: Any, reason:
     audit.append(actor, "evaluation.corrected", project, {"party": party.value, "from": str(old_party),
                                                           "to": str(value), "reason": reason,
                                                           "total": str(result.total)})
-    from marketplace.domain.delivery import winner_org_id
+    from marketplace.domain.deliver.delivery import winner_org_id
 
-    credit.record(winner_org_id(project), credit.EVALUATION, result.total,
+    ledger.record(winner_org_id(project), ledger.EVALUATION, result.total,
                   str(_l("Evaluation of %(code)s corrected to %(total)s: %(r)s", code=project.code,
                          total=result.total, r=reason)), project)
     return result

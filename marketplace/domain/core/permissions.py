@@ -201,7 +201,7 @@ def _view_draft(user: User, project: Any) -> bool:
 
 @rule("project.ask")
 def _ask(user: User, project: Any) -> bool:
-    from marketplace.domain import clock
+    from marketplace.domain.core import clock
     from marketplace.models import ProjectStatus
 
     return (user.role is Role.organization and user.organization is not None
@@ -320,7 +320,7 @@ def _decide_objection(user: User, objection: Any) -> bool:
 
 @rule("objection.file")
 def _file_objection(user: User, award: Any) -> bool:
-    from marketplace.domain import clock
+    from marketplace.domain.core import clock
     from marketplace.models import AwardStatus
 
     return award.status is AwardStatus.notice and clock.today() <= award.notice_ends_on
@@ -329,7 +329,7 @@ def _file_objection(user: User, award: Any) -> bool:
 # --- 履约 → 考榜 -------------------------------------------------------------------------------
 
 def _winner_user(user: User, project: Any) -> bool:
-    from marketplace.domain.delivery import contract
+    from marketplace.domain.deliver.delivery import contract
 
     deal = contract(project)
     return user.role is Role.organization and deal is not None and deal.bid.organization_id == user.organization_id
@@ -404,7 +404,7 @@ def _appeal(user: User, entry: Any) -> bool:
 
 @rule("award.withdraw")
 def _withdraw_award(user: User, project: Any) -> bool:
-    from marketplace.domain.awards import current_award
+    from marketplace.domain.tender.awards import current_award
     from marketplace.models import ProjectStatus
 
     if user.role is not Role.organization or project.status not in (ProjectStatus.notice, ProjectStatus.delivery):

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from marketplace.domain import audit
+from marketplace.domain.core import audit
 
 LABELS: dict[str, Any] = {
     "need.recorded": _l("Recorded by the community"),
