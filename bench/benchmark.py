@@ -21,6 +21,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+
+def _refuse_unless_scratch(url: str, yes_destroy: str | None) -> None:
+    """The database is emptied: only a scratch one, or the one named by --yes-destroy (never DATABASE_URL)."""
+    from marketplace import scratch
+
+    try:
+        scratch.refuse_unless_scratch(url, yes_destroy, "empty and fill")
+    except scratch.NotScratch as exc:
+        sys.exit(str(exc))
+
 WORDS = ["助餐", "托管", "养老", "助学", "调解", "普法", "康复", "心理", "花园", "楼道", "手机", "阅读", "文化",
          "志愿", "陪伴", "课堂", "健康", "讲座", "驿站", "邻里"]
 
@@ -32,9 +42,11 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=20_000)
     parser.add_argument("--orgs", type=int, default=5_000)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--yes-destroy", metavar="URL", help="empty --database although it is not a scratch one")
     args = parser.parse_args()
 
     url = args.database or f"sqlite:///{tempfile.mkdtemp(prefix='bench-')}/bench.db"
+    _refuse_unless_scratch(url, args.yes_destroy)
     os.environ["TEST_DATABASE_URL"] = url
     from sqlalchemy import event, insert, select
     from sqlalchemy.engine import Engine

@@ -22,12 +22,25 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+def _refuse_unless_scratch(url: str, yes_destroy: str | None) -> None:
+    """The database is emptied: only a scratch one, or the one named by --yes-destroy (never DATABASE_URL)."""
+    from marketplace import scratch
+
+    try:
+        scratch.refuse_unless_scratch(url, yes_destroy, "empty and fill")
+    except scratch.NotScratch as exc:
+        sys.exit(str(exc))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database")
     parser.add_argument("--orgs", type=int, default=100_000)
+    parser.add_argument("--yes-destroy", metavar="URL", help="empty --database although it is not a scratch one")
     args = parser.parse_args()
-    os.environ["TEST_DATABASE_URL"] = args.database or f"sqlite:///{tempfile.mkdtemp(prefix='bench-')}/lists.db"
+    url = args.database or f"sqlite:///{tempfile.mkdtemp(prefix='bench-')}/lists.db"
+    _refuse_unless_scratch(url, args.yes_destroy)
+    os.environ["TEST_DATABASE_URL"] = url
     from sqlalchemy import func, insert, select
 
     from marketplace import create_app

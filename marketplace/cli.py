@@ -63,13 +63,24 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
-    def seed_demo(if_empty: bool) -> None:
-        """Load the Licang demo district (idempotent)."""
+    @click.option("--yes-destroy", metavar="URL",
+                  help="Load into this database (its exact URL) although it has data or runs in production.")
+    def seed_demo(if_empty: bool, yes_destroy: str | None) -> None:
+        """Load the Licang demo district (idempotent). Its accounts share a public password, so a
+        database with data (or a production one) gets it only when named by --yes-destroy."""
+        from marketplace import scratch
         from marketplace.demo import DEMO_PASSWORD, build_demo, is_empty
 
-        if if_empty and not is_empty():
+        empty = is_empty()
+        if if_empty and not empty:
             click.echo("The database already has data; demo not loaded.")
             return
+        url = app.config["SQLALCHEMY_DATABASE_URI"]
+        if not empty or app.config.get("APP_ENV") == "production":
+            try:
+                scratch.refuse_unless_scratch(url, yes_destroy, "load the demo (public passwords) into")
+            except scratch.NotScratch as exc:
+                raise click.ClickException(str(exc)) from None
         shown = build_demo()
         db.session.commit()
         click.echo("Demo district loaded. Accounts (password for all: %s):" % DEMO_PASSWORD)

@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from marketplace import scratch
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
 
@@ -21,13 +23,7 @@ def _local_secret_key() -> str:
 
 
 def _database_url(default: str) -> str:
-    url = os.environ.get("DATABASE_URL", default)
-    # Heroku-style URLs and bare "postgresql://" both mean psycopg 3 here.
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://") :]
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return url
+    return scratch.normalise(os.environ.get("DATABASE_URL", default))
 
 
 class Config:
@@ -94,9 +90,8 @@ class TestConfig(Config):
 
         self.UPLOAD_FOLDER = tempfile.mkdtemp(prefix="marketplace-uploads-")
         self.SECRET_KEY = "test-secret-key"
-        self.SQLALCHEMY_DATABASE_URI = _database_url(
-            os.environ.get("TEST_DATABASE_URL") or "sqlite:///" + str(INSTANCE / "test.db")
-        )
+        # Never DATABASE_URL: with the deployment's variables exported, tests must not find production.
+        self.SQLALCHEMY_DATABASE_URI = scratch.database_for_tests("sqlite:///" + str(INSTANCE / "test.db"))
 
 
 CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestConfig}

@@ -16,19 +16,27 @@ from jinja2 import StrictUndefined
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
-from marketplace import create_app
+from marketplace import create_app, scratch
 from marketplace.domain.core import clock
 from marketplace.extensions import db, limiter
 
 FROZEN_AT = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)  # 10:00 in Licang
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--yes-destroy", metavar="URL", default=None,
+                     help="allow the tests to empty TEST_DATABASE_URL although it is not a scratch database")
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+def database_url(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> str:
+    """TEST_DATABASE_URL (never DATABASE_URL), refused unless it is a scratch database."""
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    try:
+        scratch.refuse_unless_scratch(url, pytestconfig.getoption("--yes-destroy"), "run the tests on")
+    except scratch.NotScratch as exc:
+        pytest.exit(str(exc), returncode=3)
+    return url
 
 
 class IsolatedClient(FlaskClient):
