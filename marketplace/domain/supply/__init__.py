@@ -1,0 +1,1 @@
+"""The supply side: organizations' service catalogue (资源清单), ordering meetings and matching."""
