@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP = wsgi.py
 
-.PHONY: run test install translations migrate seed system-deps babel-extract babel-update bench clean
+.PHONY: run test install translations migrate seed system-deps babel-extract babel-update bench bench-http clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,13 @@ babel-update: babel-extract
 
 bench: install
 	$(BIN)/python bench/benchmark.py
+
+# Through a real server under concurrent load, against a bare baseline (README → Benchmark). The data
+# sets are generated once and reused (instance/bench/ for SQLite; BENCH_POSTGRES is emptied the first time).
+BENCH_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/bench
+bench-http: translations
+	@sh scripts/ensure-wrk.sh
+	$(BIN)/python bench/http.py --postgres $(BENCH_POSTGRES) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/test.db .pytest_cache

@@ -19,7 +19,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# the checkout first; this folder off the path (bench/http.py would shadow the standard library's http)
+sys.path[:] = [str(Path(__file__).resolve().parent.parent)] + [
+    p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 
 def _refuse_unless_scratch(url: str, yes_destroy: str | None) -> None:

@@ -71,7 +71,7 @@ def test_pytest_refuses_a_database_that_is_not_scratch():
     assert "Refusing to run the tests on" in result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("script", ["bench/benchmark.py", "bench/lists.py"])
+@pytest.mark.parametrize("script", ["bench/benchmark.py", "bench/lists.py", "bench/city.py"])
 def test_benchmarks_refuse_a_database_that_is_not_scratch(script):
     result = subprocess.run([sys.executable, script, "--database", PRODUCTION], cwd=ROOT, env=_env(),
                             capture_output=True, text=True, timeout=120)
