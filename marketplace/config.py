@@ -59,6 +59,14 @@ class Config:
     PDF_FONT = os.environ.get("PDF_FONT")  # a CJK TrueType font for the PDFs; Debian's WenQuanYi by default
     COMPLAINT_RATE_LIMIT = os.environ.get("COMPLAINT_RATE_LIMIT", "5 per hour")
     SURVEY_RATE_LIMIT = os.environ.get("SURVEY_RATE_LIMIT", "60 per hour")
+    # Open data (OCDS 1.1): the ocid prefix registered with the Open Contracting Partnership, the
+    # licence of the data and the publication policy (our own /open-data page unless set)
+    OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-licang")
+    OCDS_PUBLISHER = os.environ.get("OCDS_PUBLISHER", "青岛市李沧区 揭榜挂帅平台")
+    OCDS_LICENSE = os.environ.get("OCDS_LICENSE", "https://creativecommons.org/licenses/by/4.0/")
+    OCDS_PUBLICATION_POLICY = os.environ.get("OCDS_PUBLICATION_POLICY")  # default: PUBLIC_URL + /open-data
+    OCDS_ORG_SCHEME = os.environ.get("OCDS_ORG_SCHEME", "CN-USCC")  # organizations: 统一社会信用代码
+    OCDS_BUYER_SCHEME = os.environ.get("OCDS_BUYER_SCHEME", "X-LICANG-STREET")  # streets: the district's code
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE / 'marketplace.db'}")

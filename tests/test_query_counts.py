@@ -82,7 +82,8 @@ def grow_needs():
 
 
 @pytest.mark.parametrize("url", ["/needs/", "/needs/?q=助餐", "/projects/", "/projects/?q=助餐&budget_min=10",
-                                 "/needs/LC-2026-000001", "/projects/LCXM-2026-0001"])
+                                 "/needs/LC-2026-000001", "/projects/LCXM-2026-0001", "/projects/ocds.json",
+                                 "/projects/LCXM-2026-0001/ocds.json"])
 def test_needs_and_projects_pages_are_bounded_at_10_and_1000_rows(client, grow_needs, count_queries, url):
     counts = []
     for size in (10, 990):

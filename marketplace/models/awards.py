@@ -78,6 +78,7 @@ class Award(TimestampMixin, db.Model):
     ranking: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # the ranking as decided, for the public page
     notice_ends_on: Mapped[date]
     finalized_at: Mapped[datetime | None]
+    process: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # the project's process
     bid = relationship("Bid")
     objections: Mapped[list[Objection]] = relationship(back_populates="award", order_by="Objection.id")
 
@@ -109,4 +110,5 @@ class Contract(TimestampMixin, db.Model):
     ends_on: Mapped[date]
     parties: Mapped[list[str]] = mapped_column(JSON)
     plan_approved_at: Mapped[datetime | None]  # the street approved the delivery plan (milestones)
+    process: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # the project's process
     bid = relationship("Bid")

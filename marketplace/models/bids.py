@@ -92,4 +92,5 @@ class BidReceipt(TimestampMixin, db.Model):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     digest: Mapped[str] = mapped_column(String(64))
     submitted_at: Mapped[datetime]
+    process: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # the project's process
     bid: Mapped[Bid] = relationship(back_populates="receipts")

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Numeric, String, Table, Text
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
@@ -52,6 +52,9 @@ class Project(TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     search_text: Mapped[str | None] = mapped_column(Text)
+    # the contracting process now running: 1 at publication, +1 each time it is published again after
+    # 流标, exit or withdrawal (each process is its own OCDS ocid)
+    process: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     category: Mapped[Category] = relationship()
     street: Mapped[Street] = relationship()

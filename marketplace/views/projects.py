@@ -47,23 +47,33 @@ def export(fmt: str):
 
 @bp.get("/ocds.json")
 def ocds_all():
-    """The published projects as OCDS 1.1 release packages (open data), 100 per page: ?page=2 …"""
-    from marketplace.exports_ocds import package
+    """The published projects as OCDS 1.1 release packages, 100 projects per page: ?page=2 …
+    A page past the end is a 404; `links.next` (OCDS pagination extension) names the next page."""
+    from marketplace.exports_ocds import package, published_projects
 
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    published = db.session.scalars(select(Project).where(Project.status != ProjectStatus.draft)
-                                   .order_by(Project.id).offset((page - 1) * 100).limit(100)).all()
-    return package(list(published), request.url)
+    page = request.args.get("page", 1, type=int)
+    if page is None or page < 1:
+        abort(404)
+    projects, more = published_projects(page)
+    if not projects:
+        abort(404)
+    links = {}
+    if more:
+        links["next"] = url_for("projects.ocds_all", page=page + 1, _external=True)
+    if page > 1:
+        links["prev"] = url_for("projects.ocds_all", page=page - 1, _external=True)
+    return package(projects, url_for("projects.ocds_all", page=page, _external=True), links)
 
 
 @bp.get("/<code>/ocds.json")
 def ocds(code: str):
+    """Every contracting process of one project (one release per ocid)."""
     from marketplace.exports_ocds import package
 
     project = _project(code)
     if project.status is ProjectStatus.draft:
         abort(404)
-    return package([project], request.url)
+    return package([project], url_for("projects.ocds", code=code, _external=True))
 
 
 def _project(code: str) -> Project:

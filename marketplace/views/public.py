@@ -99,6 +99,14 @@ def rules_page():
     return render_template("public/rules.html", groups=rules.grouped())
 
 
+@bp.get("/open-data", endpoint="open_data")
+def open_data():
+    """The publication policy of the open data (OCDS), and what anyone can verify and how."""
+    cfg = current_app.config
+    return render_template("public/open_data.html", prefix=cfg["OCDS_OCID_PREFIX"], license=cfg["OCDS_LICENSE"],
+                           publisher=cfg["OCDS_PUBLISHER"])
+
+
 @bp.get("/healthz")
 def healthz():
     db.session.execute(select(1))

@@ -26,5 +26,5 @@ def test_open_bidding_shows_counts_never_content_and_drafts_are_absent(app, clie
     body = client.get("/projects/ocds.json").get_data(as_text=True)
     assert "SECRET-PLAN-OCDS" not in body and draft.code not in body
     release = client.get(f"/projects/{project.code}/ocds.json").get_json()["releases"][0]
-    assert release["tender"]["numberOfTenderers"] == 1 and release["awards"] == []
+    assert release["tender"]["numberOfTenderers"] == 1 and "awards" not in release  # (empty: omitted)
     assert client.get(f"/projects/{draft.code}/ocds.json").status_code == 404

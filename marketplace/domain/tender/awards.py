@@ -84,9 +84,13 @@ def republish(actor: User, project: Project, bid_deadline: datetime, qa_deadline
             (BidStatus.awarded, BidStatus.lost, BidStatus.submitted, BidStatus.ineligible)))):
         bid.status, bid.withdrawn_at = BidStatus.withdrawn, clock.now()  # the earlier round is closed
         bid.status_reason = bid.status_reason or "earlier round"
+    ended = project.status
     project.bid_deadline, project.qa_deadline = bid_deadline, qa_deadline
     project.status, project.published_at = ProjectStatus.bidding, clock.now()
-    audit.append(actor, "project.republished", project, {"bid_deadline": bid_deadline.isoformat()})
+    project.process = (project.process or 1) + 1  # a new contracting process (a new OCDS ocid)
+    audit.append(actor, "project.republished", project, {
+        "bid_deadline": bid_deadline.isoformat(), "qa_deadline": qa_deadline.isoformat(),
+        "process": project.process, "ended": ended.value})
 
 
 def eligible_bids(project: Project) -> list[Bid]:
@@ -387,7 +391,7 @@ def award(actor: User, project: Project, bid: Bid, reason: str = "") -> Award:
     last_round = db.session.scalar(select(Award.round).where(Award.project_id == project.id)
                                    .order_by(Award.round.desc()).limit(1)) or 0
     decision = Award(project_id=project.id, round=last_round + 1, bid_id=bid.id, decided_by_id=actor.id,
-                     reason=reason or None, ranking=ranked,
+                     reason=reason or None, ranking=ranked, process=project.process,
                      notice_ends_on=clock.add_working_days(clock.today(), notice_days(project)))
     db.session.add(decision)
     bid.status = BidStatus.awarded
@@ -465,7 +469,8 @@ def finalize_if_due(project: Project) -> bool:
         p.organization.name for p in winner.partners if p.status is PartnerStatus.confirmed]
     starts = clock.today() + timedelta(days=1)
     db.session.add(Contract(project_id=project.id, bid_id=winner.id, amount=winner.budget_total, starts_on=starts,
-                            ends_on=date(starts.year + 1, starts.month, min(starts.day, 28)), parties=parties))
+                            ends_on=date(starts.year + 1, starts.month, min(starts.day, 28)), parties=parties,
+                            process=project.process))
     db.session.flush()
     audit.append("system", "project.award_final", project, {"bid": winner.id, "amount": str(winner.budget_total)})
     return True

@@ -272,7 +272,7 @@ def submit(actor: User, bid: Bid) -> BidReceipt:
                                        why=partner_refusals[0].message))
     now = clock.now()
     bid.status, bid.submitted_at, bid.digest = BidStatus.submitted, now, content_digest(bid)
-    receipt = BidReceipt(project_id=project.id, digest=bid.digest, submitted_at=now)
+    receipt = BidReceipt(project_id=project.id, digest=bid.digest, submitted_at=now, process=project.process)
     bid.receipts.append(receipt)
     db.session.flush()
     audit.append(actor, "bid.submitted", bid, {"project": project.code, "digest": bid.digest})
