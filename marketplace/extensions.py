@@ -20,6 +20,23 @@ mail = Mail()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def sqlite_begin_statement() -> str:
+    """How a SQLite transaction begins. A request that only reads (GET, HEAD) begins a *deferred*
+    transaction: in WAL mode it reads its snapshot without any lock, never waits and never sleeps in
+    the busy handler, whatever the writers do. Every other transaction — a request that writes, the
+    CLI, tests and jobs outside a request — begins IMMEDIATE: it takes the write lock up front, so a
+    read-then-write never fails on a snapshot another writer has moved ("database is locked");
+    writers queue on the busy timeout instead."""
+    from flask import has_request_context, request
+
+    if has_request_context() and request.method in READING_METHODS:
+        return "BEGIN"
+    return "BEGIN IMMEDIATE"
+
+
 def configure_engines() -> None:
     """SQLite: enforce foreign keys and let SQLAlchemy own transactions (pysqlite's own handling
     breaks SAVEPOINT and lets readers race writers). Call inside an app context."""
@@ -34,12 +51,10 @@ def configure_engines() -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+        cursor.execute("PRAGMA busy_timeout=10000")  # writers wait for the write lock (readers never do)
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer, nor it them
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        # IMMEDIATE: a transaction takes the write lock up front, so a read-then-write never
-        # fails on a snapshot another writer has moved (SQLite's "database is locked").
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(sqlite_begin_statement())

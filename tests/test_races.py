@@ -1,5 +1,5 @@
-"""Concurrency: the database (row locks, unique constraints, SQLite's immediate transactions)
-keeps the rules when many requests arrive at once."""
+"""Concurrency: the database (row locks, unique constraints, SQLite's immediate transactions for
+writers) keeps the rules when many requests arrive at once; SQLite's readers never wait for a writer."""
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -119,3 +119,37 @@ def test_racing_to_two_awards_never_exceeds_capacity(app):
     awarded = db.session.scalar(db.select(db.func.count(Bid.id)).where(
         Bid.organization_id == org_id, Bid.status == BidStatus.awarded))
     assert awarded == 1
+
+
+def test_sqlite_reading_requests_begin_deferred_and_writing_ones_immediate(app):
+    from marketplace.extensions import sqlite_begin_statement
+
+    assert sqlite_begin_statement() == "BEGIN IMMEDIATE"  # CLI, tests, jobs
+    for method, expected in (("GET", "BEGIN"), ("HEAD", "BEGIN"), ("POST", "BEGIN IMMEDIATE"),
+                             ("PUT", "BEGIN IMMEDIATE"), ("DELETE", "BEGIN IMMEDIATE")):
+        with app.test_request_context("/", method=method):
+            assert sqlite_begin_statement() == expected, method
+
+
+def test_sqlite_readers_never_wait_for_a_writer(app, client):
+    """A page answers at once while another connection holds the write lock (WAL, deferred read)."""
+    import sqlite3
+    import time
+
+    import pytest
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's transaction modes")
+    make_user(Role.admin)
+    db.session.commit()
+    writer = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE users SET display_name = display_name || '!'")
+        started = time.monotonic()
+        assert client.get("/").status_code == 200
+        assert client.get("/needs/").status_code == 200
+        assert time.monotonic() - started < 2  # the busy timeout is 10 s: nobody waited for the lock
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
