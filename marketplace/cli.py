@@ -13,16 +13,42 @@ def register_cli(app: Flask) -> None:
     audit_cli = AppGroup("audit", help="The hash-chained audit log.")
 
     @audit_cli.command("verify")
-    def audit_verify() -> None:
+    @click.option("--checkpoints", "checkpoints_file", type=click.Path(dir_okay=False),
+                  help="A saved copy of /audit/checkpoints.json: the chain must still contain every head in it.")
+    def audit_verify(checkpoints_file: str | None) -> None:
         """Exit 0 when the chain is intact; otherwise name the first bad entry and exit 1."""
+        import json
+
+        from marketplace.domain.core import checkpoints
         from marketplace.domain.core.audit import verify_chain
 
+        saved = None
+        if checkpoints_file:
+            try:
+                with open(checkpoints_file, encoding="utf-8") as f:
+                    saved = checkpoints.parse(json.load(f))
+            except OSError as exc:
+                raise click.ClickException(f"Cannot read {checkpoints_file}: {exc.strerror}") from None
+            except (ValueError, UnicodeDecodeError) as exc:  # not JSON, not UTF-8, or a bad checkpoint
+                raise click.ClickException(f"{checkpoints_file} is not a valid checkpoint file: {exc}") from None
         report = verify_chain()
-        if report.ok:
-            click.echo(f"Audit chain intact: {report.count} entries, head {report.head}")
-        else:
+        if not report.ok:
             click.echo(f"Audit chain BROKEN at entry #{report.bad_seq}: {report.problem}", err=True)
             raise SystemExit(1)
+        click.echo(f"Audit chain intact: {report.count} entries, head {report.head}")
+        if saved is not None:
+            held = checkpoints.hold_to(saved)
+            if not held.ok:
+                click.echo(f"Audit chain BROKEN against the saved checkpoints: {held.problem}", err=True)
+                raise SystemExit(1)
+            click.echo(f"Every saved checkpoint is in the chain ({held.checked} checked, signatures valid).")
+
+    @audit_cli.command("new-key")
+    def audit_new_key() -> None:
+        """Print a new Ed25519 signing key for AUDIT_SIGNING_KEY (production: set it once, keep it secret)."""
+        from marketplace.domain.core import checkpoints
+
+        click.echo(checkpoints.new_key())
 
     app.cli.add_command(audit_cli)
 

@@ -12,10 +12,11 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
 
 
-def _local_secret_key() -> str:
-    """For local runs only: generate a key once and keep it in instance/ so sessions survive restarts."""
+def _local_secret_key(name: str = "secret_key") -> str:
+    """For local runs only: generate a key once and keep it in instance/ so sessions survive restarts
+    (also the audit-chain signing key: 32 random bytes, the Ed25519 private seed, in hex)."""
     INSTANCE.mkdir(parents=True, exist_ok=True)
-    path = INSTANCE / "secret_key"
+    path = INSTANCE / name
     if not path.exists():
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
@@ -71,6 +72,8 @@ class Config:
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE / 'marketplace.db'}")
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
+        # the district's Ed25519 key signing the audit-chain checkpoints (hex of the 32-byte seed)
+        self.AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY") or _local_secret_key("audit_signing_key")
 
 
 class ProductionConfig(Config):
@@ -83,7 +86,11 @@ class ProductionConfig(Config):
             raise RuntimeError("SECRET_KEY must be set in production (APP_ENV=production).")
         if not os.environ.get("DATABASE_URL"):
             raise RuntimeError("DATABASE_URL must be set in production (APP_ENV=production).")
+        if not os.environ.get("AUDIT_SIGNING_KEY"):
+            raise RuntimeError("AUDIT_SIGNING_KEY must be set in production (APP_ENV=production): "
+                               "`flask audit new-key` prints one.")
         self.SECRET_KEY = os.environ["SECRET_KEY"]
+        self.AUDIT_SIGNING_KEY = os.environ["AUDIT_SIGNING_KEY"]
         self.SQLALCHEMY_DATABASE_URI = _database_url(os.environ["DATABASE_URL"])
 
 
@@ -98,6 +105,7 @@ class TestConfig(Config):
 
         self.UPLOAD_FOLDER = tempfile.mkdtemp(prefix="marketplace-uploads-")
         self.SECRET_KEY = "test-secret-key"
+        self.AUDIT_SIGNING_KEY = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"  # RFC 8032 test 1
         # Never DATABASE_URL: with the deployment's variables exported, tests must not find production.
         self.SQLALCHEMY_DATABASE_URI = scratch.database_for_tests("sqlite:///" + str(INSTANCE / "test.db"))
 

@@ -163,3 +163,10 @@ def dialect() -> str:
 def execute_raw(sql: str, **params) -> None:
     db.session.execute(text(sql), params)
     db.session.commit()
+
+
+def tamper(*statements: tuple[str, dict]) -> None:
+    """What an intruder with database access does: raw SQL, committed (the chain's guards set aside)."""
+    for sql, params in statements:
+        db.session.execute(text(sql), params)
+    db.session.commit()

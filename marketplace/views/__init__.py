@@ -7,6 +7,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from marketplace.views import (
+        audit,
         auth,
         awarding,
         bidding,
@@ -25,5 +26,5 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (public, auth, dashboard, organizations, district, needs, community, street, reviews,
-                   projects, notifications, bidding, awarding, delivery, lists):
+                   projects, notifications, bidding, awarding, delivery, lists, audit):
         app.register_blueprint(module.bp)

@@ -20,9 +20,17 @@ from marketplace.models import AuditEntry
 GENESIS = "0" * 64
 
 
-def _canonical(data: Any) -> bytes:
+def canonical(data: Any) -> bytes:
+    """THE canonical JSON of the platform (chain entries, checkpoints, receipts): UTF-8, object keys
+    sorted, no whitespace, non-ASCII characters as themselves (not \\u escapes); values are strings,
+    integers, booleans and null only (amounts are strings such as "56000.00"). For such data this is
+    the JSON Canonicalization Scheme (RFC 8785); in Python:
+    json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()."""
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                       default=str).encode()
+
+
+_canonical = canonical
 
 
 def digest(data: Any) -> str:
