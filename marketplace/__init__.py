@@ -8,6 +8,7 @@ from flask import Flask, has_request_context, session
 from flask_babel import get_locale
 
 from marketplace import config as config_module
+from marketplace.domain.core import workdays
 from marketplace.extensions import (
     babel,
     configure_engines,
@@ -46,6 +47,7 @@ def create_app(config: str | config_module.Config | None = None, **overrides: An
     db.init_app(app)
     with app.app_context():
         configure_engines()
+    workdays.install()
     migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

@@ -24,7 +24,7 @@ from sqlalchemy import inspect
 from wtforms import PasswordField
 from wtforms.validators import ValidationError as FormValidationError
 
-from marketplace.domain.core import accounts, audit, permissions, rules, uscc
+from marketplace.domain.core import accounts, audit, permissions, rules, uscc, workdays
 from marketplace.domain.core.clock import LOCAL_TZ
 from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db
@@ -37,6 +37,7 @@ from marketplace.models import (
     CreditEvent,
     Department,
     ExpertProfile,
+    LocalDayOff,
     NationalListEntry,
     Organization,
     ReportTemplate,
@@ -69,7 +70,9 @@ class _Guarded:
 class SecureIndexView(_Guarded, AdminIndexView):
     @expose("/")
     def index(self):
-        return self.render("admin/index.html", audit_head=audit.head())
+        missing = workdays.missing_years()
+        return self.render("admin/index.html", audit_head=audit.head(),
+                           calendar_gap=workdays.gap_message(missing) if missing else None)
 
 
 def _changes(model: Any) -> dict[str, list[str]]:
@@ -202,6 +205,31 @@ class CommunityView(SecureModelView):
     column_labels = {"name": _l("Name"), "street": _l("Street")}
 
 
+class LocalDayOffView(SecureModelView):
+    """Local days off on top of the State Council's calendar. A day off is cancelled by
+    unticking "in force", never deleted; windows already opened keep their end dates."""
+
+    column_list = ("day", "reason", "active", "created_at")
+    column_default_sort = ("day", True)
+    column_filters = ("active",)
+    column_labels = {"day": _l("Date"), "reason": _l("Reason"), "active": _l("In force"),
+                     "created_at": _l("Recorded")}
+    column_descriptions = {"day": _l("A day off for the whole district, on top of the State "
+                                     "Council's holidays. Notice and appeal windows opened "
+                                     "afterwards skip it; windows already open keep their end.")}
+    form_columns = ("day", "reason", "active")
+
+    def on_model_change(self, form: Any, model: LocalDayOff, is_created: bool) -> None:
+        try:
+            workdays.check(model)
+        except DomainError as exc:
+            raise FormValidationError(exc.message) from None
+        super().on_model_change(form, model, is_created)
+
+    def after_model_change(self, form: Any, model: LocalDayOff, is_created: bool) -> None:
+        workdays.forget()
+
+
 class RulesView(_Guarded, BaseView):
     """SPEC §3 rules, one form per group; a group is saved whole (weights must add up)."""
 
@@ -250,6 +278,7 @@ def init_admin(app: Flask) -> Admin:
     )
     geo, people, orgs, system = _l("Geography"), _l("People"), _l("Organizations"), _l("System")
     admin.add_view(RulesView(name=_l("Rules"), endpoint="rules", category=system))
+    admin.add_view(LocalDayOffView(LocalDayOff, db, name=_l("Local days off"), category=system))
     admin.add_view(UserView(User, db, name=_l("Users"), category=people))
     admin.add_view(SecureModelView(ExpertProfile, db, name=_l("Expert pool"), category=people))
     admin.add_view(SecureModelView(Affiliation, db, name=_l("Affiliations"), category=people))

@@ -11,6 +11,7 @@ from marketplace.models import (
     AuditEntry,
     CreditEvent,
     ExpertProfile,
+    LocalDayOff,
     NationalList,
     NationalListEntry,
     ReportTemplate,
@@ -53,7 +54,8 @@ def world():
                                listed_on=date(2026, 1, 5), source="公告")
     template = ReportTemplate(title="结项报告", sections="origin,evaluation")
     event = CreditEvent(organization_id=org.id, kind="exit", points=-20, reason="测试", occurred_on=date(2026, 1, 1))
-    db.session.add_all([profile, tie, listed, template, event])
+    day_off = LocalDayOff(day=date(2026, 12, 24), reason="区庆日")
+    db.session.add_all([profile, tie, listed, template, event, day_off])
     db.session.flush()
     db.session.commit()
     ids = {"street": community.street_id, "community": community.id, "organization": org.id,
@@ -61,7 +63,7 @@ def world():
            "nationallistentry": listed.id, "department": users[Role.department].department_id,
            "category": make_category().id,
            "auditentry": db.session.scalar(db.select(AuditEntry.id).limit(1)),
-           "reporttemplate": template.id, "creditevent": event.id}
+           "reporttemplate": template.id, "creditevent": event.id, "localdayoff": day_off.id}
     db.session.commit()
     return users, ids
 

@@ -67,8 +67,9 @@ def _tender(begin: float, title: str, category: Category, people: dict, winner: 
             awards.score(member, bid, {k: {"score": v, "reason": "依据意向书与路演"} for k, v in
                                        {"plan": plan, "team": 16, "past": 12, "budget": 12, "roadshow": 8}.items()})
     yield begin - 11
-    awards.award(officer, project, first)
-    yield begin - 20
+    decision = awards.award(officer, project, first)
+    # the notice runs 5 working days, longer across a public holiday (端午, 国庆): final the day after
+    yield begin - max(20, 11 + (decision.notice_ends_on - clock.today()).days + 1)
     awards.finalize_if_due(project)
     deal = delivery.contract(project)
     delivery.set_plan(winner, project, [

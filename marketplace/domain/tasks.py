@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from marketplace.domain.core import workdays
 from marketplace.extensions import db
 from marketplace.models import Organization, Role, User, VerificationStatus
 
@@ -46,6 +47,15 @@ def _verification_queue(user: User) -> list[Task]:
         return []
     return [Task(_l("Organizations waiting for verification"), "district.organizations", pending,
                  tone="warning")]
+
+
+@provider
+def _calendar_gap(user: User) -> list[Task]:
+    """The State Council's calendar lacks a year that windows opened now may reach."""
+    if user.role is not Role.admin:
+        return []
+    missing = workdays.missing_years()
+    return [Task(workdays.gap_message(missing), "localdayoff.index_view", tone="danger")] if missing else []
 
 
 @provider

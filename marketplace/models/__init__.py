@@ -60,14 +60,14 @@ from marketplace.models.organizations import (
     organization_categories,
     organization_streets,
 )
-from marketplace.models.settings import Counter, Setting
+from marketplace.models.settings import Counter, LocalDayOff, Setting
 from marketplace.models.users import Affiliation, ExpertProfile, User
 
 __all__ = [
     "ORG_TYPE_USCC_CHAR",
     "Affiliation", "AffiliationKind", "Alliance", "AuditEntry", "Category", "Community",
     "Department", "ExpertProfile", "Grade", "NationalList", "NationalListEntry", "Organization",
-    "OrgType", "Role", "Setting", "Street", "User", "VerificationStatus",
+    "LocalDayOff", "OrgType", "Role", "Setting", "Street", "User", "VerificationStatus",
     "Award", "AwardStatus", "Bid", "BidAttachment", "BidPartner", "BidReceipt", "BidScore", "BidStatus",
     "Contract", "Objection", "ObjectionStatus", "PanelMember", "PanelRole", "PartnerStatus", "RoadshowSlot",
     "ClosingReport", "Complaint", "ComplaintStatus", "CreditEvent", "Evaluation", "EvaluationGrade", "Evaluator",

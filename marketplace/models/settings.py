@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String
@@ -26,3 +26,18 @@ class Counter(db.Model):
     __tablename__ = "counters"
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int]
+
+
+class LocalDayOff(db.Model):
+    """A day off the district gives on top of the State Council's calendar (e.g. a local festival
+    or a day in lieu); kept when cancelled (`active` false) like every record."""
+
+    __tablename__ = "local_days_off"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(unique=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __str__(self) -> str:
+        return f"{self.day.isoformat()} {self.reason}"

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from marketplace.domain.core import audit, permissions, rules
+from marketplace.domain.core import audit, permissions, rules, workdays
 from marketplace.domain.orgs import organizations
 from marketplace.extensions import db
 from marketplace.models import (
@@ -96,7 +96,9 @@ def organization(org_id: int):
 
 @bp.get("/rules", endpoint="rules")
 def rules_page():
-    return render_template("public/rules.html", groups=rules.grouped())
+    calendar = workdays.summary()
+    return render_template("public/rules.html", groups=rules.grouped(), calendar=calendar,
+                           calendar_gap=workdays.gap_message(calendar.missing) if calendar.missing else None)
 
 
 @bp.get("/open-data", endpoint="open_data")

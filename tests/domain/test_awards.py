@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -202,6 +202,20 @@ def test_ranking_and_award_opens_a_notice_of_working_days():
         assert decision.notice_ends_on == clock.add_working_days(clock.today(), 5)
         with pytest.raises(Forbidden):  # exactly one award
             awards.award(officer, project, bid_list[1], "again")
+
+
+def test_a_notice_opened_just_before_national_day_2026_ends_after_the_holiday():
+    with clock.frozen(datetime(2026, 9, 20, 2, 0, tzinfo=timezone.utc)):  # the deadline falls on 09-30
+        project, officer, bid_list, after, _users = _reviewed()
+    with clock.frozen(after):
+        assert clock.today() == date(2026, 9, 30)
+        decision = awards.award(officer, project, bid_list[0])
+    # 10-01…10-07 off; 10-08, 10-09, 10-10 (调休 Saturday), 10-12, 10-13: five working days
+    assert decision.notice_ends_on == date(2026, 10, 13)
+    with clock.frozen(datetime(2026, 10, 13, 15, 0, tzinfo=timezone.utc)):  # 23:00 on 10-13
+        assert not awards.finalize_if_due(project)
+    with clock.frozen(datetime(2026, 10, 13, 16, 0, tzinfo=timezone.utc)):  # 00:00 on 10-14
+        assert awards.finalize_if_due(project) and project.status is ProjectStatus.delivery
 
 
 def test_five_scores_are_trimmed():

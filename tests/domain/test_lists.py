@@ -147,3 +147,15 @@ def test_red_list_bonus_and_two_consecutive_red_periods_propose_exemplary():
     lists.publish(admin, q4)
     proposed = {p.organization_id for p in db.session.scalars(db.select(ExemplaryProposal))}
     assert proposed == {star.id}  # red twice and 4A; the 3A one is not proposed
+
+
+def test_the_appeal_window_follows_the_state_council_calendar_around_the_spring_festival():
+    from datetime import datetime, timezone
+
+    admin, org = make_user(Role.admin), make_org()
+    events(org, ("evaluation", 95, date(2025, 11, 2), 1))
+    with clock.frozen(datetime(2026, 2, 12, 2, tzinfo=timezone.utc)):  # Thursday before 春节
+        period = lists.compute(admin, "2025Q4")
+        lists.publish(admin, period)
+    # 10 working days: 02-13, 02-14 (调休 Saturday), 02-24…02-27, 02-28 (调休), 03-02, 03-03, 03-04
+    assert period.appeal_until == date(2026, 3, 4)
