@@ -15,7 +15,10 @@ def register_cli(app: Flask) -> None:
     @audit_cli.command("verify")
     @click.option("--checkpoints", "checkpoints_file", type=click.Path(dir_okay=False),
                   help="A saved copy of /audit/checkpoints.json: the chain must still contain every head in it.")
-    def audit_verify(checkpoints_file: str | None) -> None:
+    @click.option("--deep", is_flag=True,
+                  help="Also recompute the business rows' digests (bids, receipts, scores, awards, evaluations, "
+                       "credit events, lists, settings) and name the first row that no longer matches.")
+    def audit_verify(checkpoints_file: str | None, deep: bool) -> None:
         """Exit 0 when the chain is intact; otherwise name the first bad entry and exit 1."""
         import json
 
@@ -36,6 +39,16 @@ def register_cli(app: Flask) -> None:
             click.echo(f"Audit chain BROKEN at entry #{report.bad_seq}: {report.problem}", err=True)
             raise SystemExit(1)
         click.echo(f"Audit chain intact: {report.count} entries, head {report.head}")
+        if deep:
+            from marketplace.domain.core.audit import verify_rows
+
+            rows = verify_rows()
+            if not rows.ok:
+                click.echo(f"Business rows BROKEN: {rows.problems[0]}", err=True)
+                for more in rows.problems[1:]:
+                    click.echo(f"  also: {more}", err=True)
+                raise SystemExit(1)
+            click.echo(f"Business rows intact: {rows.checked} rows match their digests in the chain.")
         if saved is not None:
             held = checkpoints.hold_to(saved)
             if not held.ok:

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from marketplace.domain.core import audit
 from marketplace.extensions import db
 from marketplace.models import (
     Affiliation,
@@ -104,7 +105,7 @@ def test_admin_edits_are_audited_with_old_and_new_values(app, world):
     db.session.expire_all()
     assert db.session.get(Street, ids["street"]).name == "新命名街道"
     entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "admin.updated")).one()
-    assert entry.payload["changes"]["name"] == [old_name, "新命名街道"]
+    assert audit.details(entry)["changes"]["name"] == [old_name, "新命名街道"]
     assert entry.actor_id == users[Role.admin].id
 
 
@@ -149,7 +150,7 @@ def test_rules_form_refuses_bad_weights_and_keeps_the_input(app, world):
     assert client.post("/admin/rules/", data=data).status_code == 302
     assert "35" in client.get("/rules").get_data(as_text=True)
     entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "rules.changed")).one()
-    assert entry.payload["changes"] == {"need.weight.urgency": ["30", "35"], "need.weight.cost": ["20", "15"]}
+    assert audit.details(entry)["changes"] == {"need.weight.urgency": ["30", "35"], "need.weight.cost": ["20", "15"]}
 
 
 def test_admin_creates_a_secretary_only_with_a_community(app, world):

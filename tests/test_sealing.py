@@ -45,8 +45,12 @@ def test_no_route_shows_a_sealed_bid_before_the_deadline(app):
     values = {"code": project.code, "file_id": attachment.id, "org_id": owner.organization_id, "fmt": "csv",
               "photo_id": 1, "wish_id": 1, "objection_id": 1, "partner_id": 1, "bid_id": bid.id}
     urls = _urls(app, values) + [f"/needs/{need.code}", "/projects/export.xlsx", "/needs/export.xlsx",
-                                 "/projects/?q=7f3a9c", "/needs/?q=7f3a9c", "/admin/auditentry/", "/notifications/"]
+                                 "/projects/?q=7f3a9c", "/needs/?q=7f3a9c", "/admin/auditentry/", "/notifications/",
+                                 "/audit/chain.json?after=0", "/projects/ocds.json?page=1"]
     assert any("/bid/files/" in u for u in urls) and len(urls) > 40
+    # the open data and the public chain are crawled too
+    assert {"/audit/chain.json", "/audit/checkpoints.json", f"/projects/{project.code}/ocds.json",
+            "/projects/ocds.json"} <= set(urls)
 
     def crawl(client):
         seen = []

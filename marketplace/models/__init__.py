@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the mapper registry see every table."""
 
-from marketplace.models.audit import AuditEntry
+from marketplace.models.audit import AuditEntry, AuditRow
 from marketplace.models.enums import (
     ORG_TYPE_USCC_CHAR,
     AffiliationKind,
@@ -65,7 +65,7 @@ from marketplace.models.users import Affiliation, ExpertProfile, User
 
 __all__ = [
     "ORG_TYPE_USCC_CHAR",
-    "Affiliation", "AffiliationKind", "Alliance", "AuditEntry", "Category", "Community",
+    "Affiliation", "AffiliationKind", "Alliance", "AuditEntry", "AuditRow", "Category", "Community",
     "Department", "ExpertProfile", "Grade", "NationalList", "NationalListEntry", "Organization",
     "LocalDayOff", "OrgType", "Role", "Setting", "Street", "User", "VerificationStatus",
     "Award", "AwardStatus", "Bid", "BidAttachment", "BidPartner", "BidReceipt", "BidScore", "BidStatus",

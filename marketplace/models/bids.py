@@ -93,4 +93,5 @@ class BidReceipt(TimestampMixin, db.Model):
     digest: Mapped[str] = mapped_column(String(64))
     submitted_at: Mapped[datetime]
     process: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # the project's process
+    document: Mapped[str | None] = mapped_column(Text)  # the exact canonical JSON that was hashed
     bid: Mapped[Bid] = relationship(back_populates="receipts")

@@ -6,6 +6,7 @@ from marketplace.domain.core import audit
 from marketplace.extensions import db
 from marketplace.models import AuditEntry
 from marketplace.models.audit import AppendOnlyViolation
+from tests.conftest import dialect, tamper
 from tests.factories import make_street
 
 
@@ -36,7 +37,7 @@ def test_empty_chain_is_intact():
 
 def test_an_edited_row_is_found():
     _chain()
-    db.session.execute(text("UPDATE audit_entries SET action = 'test.forged' WHERE seq = 3"))
+    tamper(("UPDATE audit_entries SET action = 'test.forged' WHERE seq = 3", {}))
     db.session.commit()
     report = audit.verify_chain()
     assert not report.ok and report.bad_seq == 3 and "altered" in report.problem
@@ -44,7 +45,7 @@ def test_an_edited_row_is_found():
 
 def test_an_edited_payload_is_found():
     _chain()
-    db.session.execute(text("""UPDATE audit_entries SET payload = '{"i": 99}' WHERE seq = 2"""))
+    tamper(("""UPDATE audit_entries SET payload = '{"i": 99}' WHERE seq = 2""", {}))
     db.session.commit()
     report = audit.verify_chain()
     assert not report.ok and report.bad_seq == 2 and "payload" in report.problem
@@ -52,7 +53,7 @@ def test_an_edited_payload_is_found():
 
 def test_a_deleted_row_is_found():
     _chain()
-    db.session.execute(text("DELETE FROM audit_entries WHERE seq = 2"))
+    tamper(("DELETE FROM audit_entries WHERE seq = 2", {}))
     db.session.commit()
     report = audit.verify_chain()
     assert not report.ok and report.bad_seq == 2 and "missing" in report.problem
@@ -61,7 +62,7 @@ def test_a_deleted_row_is_found():
 def test_a_deleted_last_row_moves_the_head_but_the_published_head_exposes_it():
     _chain()
     published_seq, published_head = audit.head()
-    db.session.execute(text("DELETE FROM audit_entries WHERE seq = :s"), {"s": published_seq})
+    tamper(("DELETE FROM audit_entries WHERE seq = :s", {"s": published_seq}))
     db.session.commit()
     assert audit.verify_chain().ok  # a truncated chain is internally consistent...
     assert audit.head() != (published_seq, published_head)  # ...but its head no longer matches
@@ -70,9 +71,9 @@ def test_a_deleted_last_row_moves_the_head_but_the_published_head_exposes_it():
 def test_reordered_rows_are_found():
     _chain()
     # swap entries 2 and 3 (via a free seq number to respect the unique constraint)
-    db.session.execute(text("UPDATE audit_entries SET seq = 1000 WHERE seq = 2"))
-    db.session.execute(text("UPDATE audit_entries SET seq = 2 WHERE seq = 3"))
-    db.session.execute(text("UPDATE audit_entries SET seq = 3 WHERE seq = 1000"))
+    tamper(("UPDATE audit_entries SET seq = 1000 WHERE seq = 2", {}))
+    tamper(("UPDATE audit_entries SET seq = 2 WHERE seq = 3", {}))
+    tamper(("UPDATE audit_entries SET seq = 3 WHERE seq = 1000", {}))
     db.session.commit()
     report = audit.verify_chain()
     assert not report.ok and report.bad_seq == 2
@@ -104,7 +105,39 @@ def test_cli_verify_exit_codes(runner):
     _chain()
     ok = runner.invoke(args=["audit", "verify"])
     assert ok.exit_code == 0 and "intact: 4 entries" in ok.output
-    db.session.execute(text("UPDATE audit_entries SET actor_label = 'someone' WHERE seq = 2"))
+    tamper(("UPDATE audit_entries SET actor_label = 'someone' WHERE seq = 2", {}))
     db.session.commit()
     bad = runner.invoke(args=["audit", "verify"])
     assert bad.exit_code == 1 and "#2" in bad.output
+
+
+def test_the_database_refuses_to_change_or_delete_entries():
+    """Triggers (created by the migration and with the tables) refuse UPDATE and DELETE on both databases."""
+    from sqlalchemy.exc import DBAPIError
+
+    from marketplace.models import Setting
+
+    _chain(1)
+    setting = Setting(key="test.key", value=1)
+    db.session.add(setting)
+    audit.append("tester", "test.setting", None, {}, rows=[setting])
+    db.session.commit()
+    for sql in ("UPDATE audit_entries SET action = 'x' WHERE seq = 1", "DELETE FROM audit_entries WHERE seq = 2",
+                "UPDATE audit_rows SET digest = 'x'", "DELETE FROM audit_rows"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.session.execute(text(sql))
+        db.session.rollback()
+    assert audit.verify_chain().ok and audit.verify_chain().count == 2
+
+
+def test_private_details_are_committed_by_a_salted_digest():
+    street = _chain(1)
+    entry = db.session.scalars(db.select(AuditEntry)).one()
+    assert entry.version == 2 and entry.payload == {} and entry.private["data"] == {"i": 0, "中文": "留痕"}
+    assert entry.private["actor"] == [None, "tester"] and len(entry.nonce) == 32
+    assert audit.details(entry) == {"i": 0, "中文": "留痕"}
+    tamper(("UPDATE audit_entries SET private = :p WHERE seq = 1",
+            {"p": '{"actor": [null, "tester"], "data": {"i": 1, "中文": "留痕"}}'}))
+    report = audit.verify_chain()
+    assert not report.ok and "private" in report.problem
+    assert street

@@ -61,7 +61,7 @@ def test_admin_changes_a_group_and_it_is_audited():
     assert rules.get_rule("need.weight.urgency") == 40
     entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "rules.changed")).one()
     assert entry.actor_id == admin.id
-    assert entry.payload["changes"]["need.weight.urgency"] == ["30", "40"]
+    assert audit.details(entry)["changes"]["need.weight.urgency"] == ["30", "40"]
     assert audit.verify_chain().ok
 
 

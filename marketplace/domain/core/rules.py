@@ -224,6 +224,7 @@ def set_group(actor: Any, group: str, values: dict[str, Any]) -> dict[str, tuple
     permissions.require(actor, "rules.edit")
     clean = validate_group(group, values)
     changes: dict[str, tuple[Any, Any]] = {}
+    written = []
     for key, value in clean.items():
         old = get_rule(key)
         if value == old:
@@ -233,14 +234,21 @@ def set_group(actor: Any, group: str, values: dict[str, Any]) -> dict[str, tuple
         row.updated_by_id = actor.id
         row.updated_at = clock.now()
         db.session.add(row)
+        written.append(row)
         changes[key] = (old, value)
     if changes:
         g.pop("rule_overrides", None)
         audit.append(actor, "rules.changed", ("settings", None),
-                     {"group": group, "changes": {k: [str(o), str(n)] for k, (o, n) in changes.items()}})
+                     {"group": group, "changes": {k: [str(o), str(n)] for k, (o, n) in changes.items()}},
+                     rows=written)
     return changes
 
 
 def grouped() -> list[tuple[RuleGroup, list[tuple[Rule, Any]]]]:
     """Every group with each rule's current value, for the admin form and the public rules page."""
     return [(grp, [(r, get_rule(r.key)) for r in RULES if r.group == grp.key]) for grp in GROUPS]
+
+
+@audit.row_document("settings")
+def _setting_row(row: Setting) -> dict[str, Any]:
+    return audit.columns_document(row)

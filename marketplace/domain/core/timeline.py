@@ -75,6 +75,7 @@ def public_timeline(subject: Any) -> list[Event]:
         label = LABELS.get(entry.action)
         if label is None:
             continue
-        details = {k: entry.payload[k] for k in PUBLIC_DETAILS if entry.payload.get(k) not in (None, "", [])}
+        recorded = audit.details(entry)
+        details = {k: recorded[k] for k in PUBLIC_DETAILS if recorded.get(k) not in (None, "", [])}
         events.append(Event(entry.created_at, label, details, entry.seq, entry.hash))
     return events

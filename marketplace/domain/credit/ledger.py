@@ -30,7 +30,8 @@ def record(org_id: int, kind: str, points: Any, reason: str, project: Any = None
     db.session.add(event)
     db.session.flush()
     audit.append("system", f"credit.{kind}", ("organizations", org_id),
-                 {"points": str(event.points), "reason": reason, "project": getattr(project, "code", None)})
+                 {"points": str(event.points), "reason": reason, "project": getattr(project, "code", None)},
+                 rows=[event])
     return event
 
 
@@ -84,3 +85,8 @@ EVENT_LABELS = {
 
 def event_label(kind: str) -> str:
     return str(EVENT_LABELS.get(kind, kind))
+
+
+@audit.row_document("credit_events")
+def _event_row(event: CreditEvent) -> dict[str, Any]:
+    return audit.columns_document(event)

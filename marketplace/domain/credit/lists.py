@@ -246,3 +246,13 @@ def red_bonus(org_id: int) -> Decimal:
 def published_periods() -> list[ListPeriod]:
     return list(db.session.scalars(select(ListPeriod).where(ListPeriod.status == ListStatus.published)
                                    .order_by(ListPeriod.ends_on.desc())))
+
+
+@audit.row_document("list_periods")
+def _period_row(period: ListPeriod) -> dict[str, Any]:
+    """A period with all its entries (computed set-based, so chained as one group)."""
+    columns = ListEntry.__table__.columns
+    entries = db.session.execute(select(*columns).where(ListEntry.period_id == period.id)
+                                 .order_by(ListEntry.id)).all()
+    return {**audit.columns_document(period),
+            "entries": [{c.key: audit.plain(getattr(e, c.key), c) for c in columns} for e in entries]}

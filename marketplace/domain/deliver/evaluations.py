@@ -75,7 +75,7 @@ def assign(actor: User, project: Project, selections: list[tuple[User, Party]]) 
         db.session.add(row)
         added.append(row)
     db.session.flush()
-    audit.append(actor, "evaluation.evaluators_assigned", project, {"count": len(added)})
+    audit.append(actor, "evaluation.evaluators_assigned", project, {"count": len(added)}, rows=added)
     notify.notify([db.session.get(User, r.user_id) for r in added], "evaluation.assigned",
                   {"code": project.code}, f"/projects/{project.code}/evaluation")
     return added
@@ -103,7 +103,8 @@ def submit(actor: User, project: Project, scores: dict[str, Any]) -> Evaluator:
     clean = clean_scores(criteria, scores)
     row.scores, row.submitted_at = clean, clock.now()
     row.total = scoring.review_total(criteria, {k: v["score"] for k, v in clean.items()})
-    audit.append(actor, "evaluation.scored", project, {"party": row.party.value, "total": str(row.total)})
+    audit.append(actor, "evaluation.scored", project, {"party": row.party.value, "total": str(row.total)},
+                 rows=[row])
     return row
 
 
@@ -184,7 +185,7 @@ def finalize(actor: User, project: Project) -> Evaluation:
     db.session.add(result)
     db.session.flush()
     audit.append(actor, "evaluation.final", project, {"total": str(result.total), "grade": result.grade.value,
-                                                      "parts": result.parts})
+                                                      "parts": result.parts}, rows=[result])
     _credit(project, result)
     return result
 
@@ -238,7 +239,7 @@ def correct(actor: User, project: Project, party: Party, new_score: Any, reason:
                                                 "total_from": str(old_total), "total_to": str(result.total)}]
     audit.append(actor, "evaluation.corrected", project, {"party": party.value, "from": str(old_party),
                                                           "to": str(value), "reason": reason,
-                                                          "total": str(result.total)})
+                                                          "total": str(result.total)}, rows=[result])
     from marketplace.domain.deliver.delivery import winner_org_id
 
     ledger.record(winner_org_id(project), ledger.EVALUATION, result.total,
@@ -249,3 +250,13 @@ def correct(actor: User, project: Project, party: Party, new_score: Any, reason:
 
 def result_of(project: Project) -> Evaluation | None:
     return db.session.scalar(select(Evaluation).where(Evaluation.project_id == project.id))
+
+
+@audit.row_document("evaluators")
+def _evaluator_row(row: Evaluator) -> dict[str, Any]:
+    return audit.columns_document(row)
+
+
+@audit.row_document("evaluations")
+def _evaluation_row(row: Evaluation) -> dict[str, Any]:
+    return audit.columns_document(row)

@@ -286,7 +286,7 @@ def score(actor: User, bid: Bid, scores: dict[str, Any]) -> BidScore:
                    total=scoring.review_total(criteria, {k: v["score"] for k, v in clean.items()}))
     db.session.add(row)
     db.session.flush()  # the unique (bid, member) constraint refuses a concurrent duplicate here
-    audit.append(actor, "bid.scored", project, {"position": member.position, "bid": bid.id})
+    audit.append(actor, "bid.scored", project, {"position": member.position, "bid": bid.id}, rows=[row])
     return row
 
 
@@ -399,7 +399,8 @@ def award(actor: User, project: Project, bid: Bid, reason: str = "") -> Award:
     db.session.flush()
     audit.append(actor, "project.awarded", project, {"bid": bid.id, "winner": bid.organization.name,
                                                      "reason": decision.reason,
-                                                     "notice_ends_on": decision.notice_ends_on.isoformat()})
+                                                     "notice_ends_on": decision.notice_ends_on.isoformat()},
+                 rows=[decision])
     for other in eligible_bids(project):
         users = db.session.scalars(select(User).where(User.organization_id == other.organization_id))
         notify.notify(users, "bid.result", {"code": project.code, "won": other.id == bid.id},
@@ -442,7 +443,7 @@ def decide_objection(actor: User, objection: Objection, uphold: bool, reason: st
         decision.status = AwardStatus.reopened
         decision.bid.status = BidStatus.submitted
         project.status = ProjectStatus.reviewing
-        audit.append(actor, "project.award_reopened", project, {"reason": reason})
+        audit.append(actor, "project.award_reopened", project, {"reason": reason}, rows=[decision])
 
 
 def finalize_if_due(project: Project) -> bool:
@@ -472,7 +473,8 @@ def finalize_if_due(project: Project) -> bool:
                             ends_on=date(starts.year + 1, starts.month, min(starts.day, 28)), parties=parties,
                             process=project.process))
     db.session.flush()
-    audit.append("system", "project.award_final", project, {"bid": winner.id, "amount": str(winner.budget_total)})
+    audit.append("system", "project.award_final", project, {"bid": winner.id, "amount": str(winner.budget_total)},
+                 rows=[decision])
     return True
 
 
@@ -508,4 +510,14 @@ def withdraw_after_award(actor: User, project: Project, reason: str) -> None:
     project.status = ProjectStatus.exited  # to be published again
     ledger.record(bid.organization_id, "withdrawal", rules.get_rule("credit.withdrawal_after_award"),
                   str(_l("Withdrew after the award of %(code)s: %(r)s", code=project.code, r=reason)), project)
-    audit.append(actor, "project.award_withdrawn", project, {"reason": reason})
+    audit.append(actor, "project.award_withdrawn", project, {"reason": reason}, rows=[decision])
+
+
+@audit.row_document("bid_scores")
+def _score_row(row: BidScore) -> dict[str, Any]:
+    return audit.columns_document(row)
+
+
+@audit.row_document("awards")
+def _award_row(row: Award) -> dict[str, Any]:
+    return audit.columns_document(row)

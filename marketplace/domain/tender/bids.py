@@ -238,17 +238,43 @@ def add_attachments(actor: User, bid: Bid, files: list[Any]) -> list[BidAttachme
     return added
 
 
-def content_digest(bid: Bid) -> str:
-    """SHA-256 of everything the panel will read: the texts, the budget, the partners and the files."""
-    body = {
+def amount_text(value: Any) -> str:
+    """The one canonical form of an amount in a receipt: yuan with two decimals ("56000.00")."""
+    return str(Decimal(str(value)).quantize(Decimal("0.01")))
+
+
+def receipt_document(bid: Bid) -> dict[str, Any]:
+    """The canonical document of a bid's receipt: everything the panel will read — the texts, the
+    budget, the confirmed partners and the SHA-256 of each file. Its digest is SHA-256 of its
+    canonical JSON (`audit.canonical`)."""
+    return {
         "project": bid.project.code, "organization": bid.organization.uscc,
-        **{k: getattr(bid, k) for k in CONTENT_FIELDS},
-        "budget": bid.budget_items, "budget_total": str(bid.budget_total),
-        "partners": sorted([p.organization.uscc, p.role, p.work_share, str(p.budget_share)] for p in bid.partners
-                           if p.status is PartnerStatus.confirmed),
+        **{k: getattr(bid, k) or "" for k in CONTENT_FIELDS},
+        "budget": [{"item": i["item"], "amount": amount_text(i["amount"])} for i in bid.budget_items or []],
+        "budget_total": amount_text(bid.budget_total or 0),
+        "partners": sorted([p.organization.uscc, p.role, p.work_share, amount_text(p.budget_share)]
+                           for p in bid.partners if p.status is PartnerStatus.confirmed),
         "files": sorted(a.sha256 for a in bid.attachments),
     }
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def receipt_bytes(bid: Bid) -> bytes:
+    return audit.canonical(receipt_document(bid))
+
+
+def content_digest(bid: Bid) -> str:
+    """SHA-256 of the bid's canonical receipt document."""
+    return hashlib.sha256(receipt_bytes(bid)).hexdigest()
+
+
+@audit.row_document("bids")
+def _bid_row(bid: Bid) -> dict[str, Any]:
+    return receipt_document(bid)
+
+
+@audit.row_document("bid_receipts")
+def _receipt_row(receipt: BidReceipt) -> dict[str, Any]:
+    return audit.columns_document(receipt)
 
 
 def submit(actor: User, bid: Bid) -> BidReceipt:
@@ -271,11 +297,14 @@ def submit(actor: User, bid: Bid) -> BidReceipt:
             raise InvalidTransition(_l("Partner %(name)s may not take part: %(why)s", name=partner.organization.name,
                                        why=partner_refusals[0].message))
     now = clock.now()
-    bid.status, bid.submitted_at, bid.digest = BidStatus.submitted, now, content_digest(bid)
-    receipt = BidReceipt(project_id=project.id, digest=bid.digest, submitted_at=now, process=project.process)
+    document = receipt_bytes(bid)
+    bid.status, bid.submitted_at = BidStatus.submitted, now
+    bid.digest = hashlib.sha256(document).hexdigest()
+    receipt = BidReceipt(project_id=project.id, digest=bid.digest, submitted_at=now, process=project.process,
+                         document=document.decode())
     bid.receipts.append(receipt)
     db.session.flush()
-    audit.append(actor, "bid.submitted", bid, {"project": project.code, "digest": bid.digest})
+    audit.append(actor, "bid.submitted", bid, {"project": project.code, "digest": bid.digest}, rows=[receipt])
     return receipt
 
 
@@ -306,7 +335,7 @@ def invite_partner(actor: User, bid: Bid, partner_org: Organization, role: str, 
     if budget_share < 0 or budget_share > bid.budget_total:
         raise ValidationError(_l("The partner's budget share must be within the bid's total."), field="budget_share")
     partner = BidPartner(organization_id=partner_org.id, role=(role or "").strip()[:200], work_share=work_share,
-                         budget_share=budget_share)
+                         budget_share=Decimal(amount_text(budget_share)))
     bid.partners.append(partner)
     if bid.status is BidStatus.submitted:
         bid.status = BidStatus.draft
