@@ -2,7 +2,7 @@
 documents, and triggers refusing UPDATE and DELETE on the chain
 
 Revision ID: b2c0ffee0020
-Revises: a1c0ffee0010
+Revises: b80ffa93d643
 Create Date: 2026-11-27 17:30:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b2c0ffee0020'
-down_revision = 'a1c0ffee0010'
+down_revision = 'b80ffa93d643'
 branch_labels = None
 depends_on = None
 
