@@ -29,6 +29,8 @@ def test_the_demo_district_verifies_deep(app, runner, client):
     result = runner.invoke(args=["audit", "verify", "--deep"])
     assert result.exit_code == 0, result.output
     assert "Business rows intact" in result.output
+    receipts = runner.invoke(args=["receipts", "verify"])  # the demo's joint bids included
+    assert receipts.exit_code == 0 and "Receipts intact" in receipts.output, receipts.output
     tables = set(db.session.scalars(db.select(AuditRow.row_table).distinct()))
     assert {"bids", "bid_receipts", "bid_scores", "awards", "evaluators", "evaluations", "credit_events",
             "list_periods"} <= tables, tables

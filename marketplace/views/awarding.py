@@ -188,7 +188,10 @@ def why(code: str):
     if not history:
         abort(404)
     decision = decision or history[0]
+    from marketplace.domain.tender.bids import winner_receipt
+
     return render_template("awards/why.html", project=project, decision=decision, history=history,
+                           winner_receipt=winner_receipt(project),
                            labels=_labels(), objection_form=ObjectionForm(), decision_form=DecisionForm(),
                            can_object=current_user.is_authenticated and permissions.can(
                                current_user, "objection.file", decision),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.forms.bids import BidForm, PartnerForm
-from marketplace.models import Bid, BidAttachment, BidPartner, Organization, Project, Role
+from marketplace.models import Bid, BidAttachment, BidPartner, BidReceipt, Organization, Project, Role
 from marketplace.views.helpers import get_or_404
 
 bp = Blueprint("bidding", __name__)
@@ -157,6 +157,49 @@ def attachment(code: str, file_id: int):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _document(receipt, name: str):
+    response = Response(receipt.document, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/projects/<code>/bid/receipts/<int:receipt_id>.json")
+@login_required
+def receipt_document(code: str, receipt_id: int):
+    """The bidder's own receipt document: the exact bytes that were hashed (`sha256sum` gives the digest)."""
+    project = get_or_404(queries.project_by_code(current_user, code))
+    receipt = get_or_404(select(BidReceipt).where(BidReceipt.id == receipt_id, BidReceipt.project_id == project.id))
+    if not bids.can_read(current_user, receipt.bid) or bids.receipt_text(receipt) is None:
+        abort(404)  # sealed: as if it did not exist
+    response = _document(receipt, f"receipt-{receipt.digest[:12]}.json")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/projects/<code>/award/receipt.json")
+def winner_document(code: str):
+    """After the award, the winner's receipt document is public."""
+    project = get_or_404(queries.project_by_code(current_user, code))
+    receipt = bids.winner_receipt(project)
+    if receipt is None or bids.receipt_text(receipt) is None:
+        abort(404)
+    return _document(receipt, f"{project.code}-winner-receipt-{receipt.digest[:12]}.json")
+
+
+@bp.get("/receipts/check")
+def check_receipt():
+    """查验回执: anyone pastes a digest and sees when it was recorded in the chain."""
+    raw = request.args.get("digest", "")
+    found, error = None, None
+    if raw:
+        try:
+            found = bids.check_digest(raw)
+        except DomainError as exc:
+            error = exc.message
+    return render_template("bids/check.html", raw=raw, found=found, error=error, searched=bool(raw) and not error)
 
 
 @bp.get("/invitations")

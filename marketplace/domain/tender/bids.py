@@ -373,3 +373,104 @@ def public_receipts(project: Project) -> list[BidReceipt]:
     """Digests and times of every submission — public from submission on (never the content)."""
     return list(db.session.scalars(select(BidReceipt).where(BidReceipt.project_id == project.id)
                                    .order_by(BidReceipt.submitted_at, BidReceipt.id)))
+
+
+# --- receipts anyone can recompute ----------------------------------------------------------------------
+
+def receipt_text(receipt: BidReceipt) -> str | None:
+    """The exact canonical JSON that was hashed for this receipt: `sha256sum` of it gives the digest."""
+    return receipt.document
+
+
+def winner_receipt(project: Project) -> BidReceipt | None:
+    """After the award, the winning bid's last receipt is public (losing bids stay private)."""
+    from marketplace.domain.tender.awards import current_award
+
+    decision = current_award(project)
+    if decision is None:
+        return None
+    return db.session.scalar(select(BidReceipt).where(BidReceipt.bid_id == decision.bid_id)
+                             .order_by(BidReceipt.id.desc()).limit(1))
+
+
+@dataclass
+class ReceiptCheck:
+    receipt: BidReceipt
+    project_code: str
+    entry_seq: int | None
+    entry_at: Any
+
+
+def check_digest(raw: str) -> ReceiptCheck | None:
+    """查验回执: the receipt with this digest, its project and the chain entry that recorded it."""
+    from marketplace.models import AuditEntry
+
+    value = (raw or "").strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise ValidationError(_l("A receipt digest is 64 hexadecimal characters (0–9, a–f)."), field="digest")
+    receipt = db.session.scalar(select(BidReceipt).where(BidReceipt.digest == value).order_by(BidReceipt.id).limit(1))
+    if receipt is None:
+        return None
+    code = db.session.scalar(select(Project.code).where(Project.id == receipt.project_id))
+    entries = db.session.execute(select(AuditEntry.seq, AuditEntry.created_at, AuditEntry.payload).where(
+        AuditEntry.subject_type == "bids", AuditEntry.subject_id == receipt.bid_id,
+        AuditEntry.action == "bid.submitted").order_by(AuditEntry.seq)).all()
+    entry = next((e for e in entries if (e.payload or {}).get("digest") == value), None)
+    return ReceiptCheck(receipt, code, entry.seq if entry else None, entry.created_at if entry else None)
+
+
+def _legacy_digests(bid: Bid) -> set[str]:
+    """Receipts issued before the canonical form was fixed (json.dumps with default separators; amounts
+    as typed, so a joint bid's "56000" may be stored "56000.00" now): the forms they could have had."""
+    out = set()
+    for trim in (False, True):
+        def amount(v: Any) -> str:
+            text = str(v)
+            return text[:-3] if trim and text.endswith(".00") else text
+        body = {
+            "project": bid.project.code, "organization": bid.organization.uscc,
+            **{k: getattr(bid, k) for k in CONTENT_FIELDS}, "budget": bid.budget_items,
+            "budget_total": str(bid.budget_total),
+            "partners": sorted([p.organization.uscc, p.role, p.work_share, amount(p.budget_share)]
+                               for p in bid.partners if p.status is PartnerStatus.confirmed),
+            "files": sorted(a.sha256 for a in bid.attachments),
+        }
+        out.add(hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest())
+    return out
+
+
+def verify_receipts(batch: int = 500) -> tuple[int, list[str]]:
+    """Re-derive every receipt ever issued: its stored document hashes to its digest, the chain recorded
+    that digest, and a bid's last receipt equals the document of the bid as stored now (a bid changed
+    after the deadline, or a receipt edited, is named). Streams in batches."""
+    from marketplace.models import AuditEntry
+
+    problems: list[str] = []
+    checked, after = 0, 0
+    while True:
+        receipts = db.session.scalars(select(BidReceipt).where(BidReceipt.id > after).order_by(BidReceipt.id)
+                                      .limit(batch)).all()
+        if not receipts:
+            break
+        bid_ids = {r.bid_id for r in receipts}
+        last = dict(db.session.execute(select(BidReceipt.bid_id, func.max(BidReceipt.id))
+                                       .where(BidReceipt.bid_id.in_(bid_ids)).group_by(BidReceipt.bid_id)).all())
+        chained: dict[int, set[str]] = {}
+        for e in db.session.execute(select(AuditEntry.subject_id, AuditEntry.payload).where(
+                AuditEntry.subject_type == "bids", AuditEntry.subject_id.in_(bid_ids),
+                AuditEntry.action == "bid.submitted")):
+            chained.setdefault(e.subject_id, set()).add((e.payload or {}).get("digest"))
+        for r in receipts:
+            checked += 1
+            where = f"receipt #{r.id} ({r.digest[:12]}…, bid #{r.bid_id})"
+            if r.document is not None and hashlib.sha256(r.document.encode()).hexdigest() != r.digest:
+                problems.append(f"{where}: its document does not hash to its digest")
+            if r.digest not in chained.get(r.bid_id, set()):
+                problems.append(f"{where}: the chain has no submission with this digest")
+            bid = r.bid
+            if last.get(r.bid_id) == r.id and bid.status not in (BidStatus.draft, BidStatus.withdrawn):
+                current = content_digest(bid)
+                if current != r.digest and (r.document is not None or r.digest not in _legacy_digests(bid)):
+                    problems.append(f"{where}: the bid as stored now hashes to {current}, not to its receipt")
+        after = receipts[-1].id
+    return checked, problems
