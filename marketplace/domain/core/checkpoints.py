@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from datetime import datetime, time, timezone
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -20,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from flask import current_app
 from sqlalchemy import func, select
 
-from marketplace.domain.core import audit
+from marketplace.domain.core import audit, clock
 from marketplace.domain.core.clock import LOCAL_TZ
 from marketplace.extensions import db
 from marketplace.models import AuditEntry
@@ -83,25 +84,39 @@ def _local_day(column: Any) -> Any:
     return func.date(column, "+8 hours")
 
 
-def published() -> dict[str, Any]:
-    """The signed checkpoints: the last entry of each local day, then the head (cached per head)."""
-    seq, head_hash = audit.head()
-    key = f"{head_hash}:{public_key_hex()}"
+def _daily_before(today_start: datetime) -> list[dict[str, Any]]:
+    """The signed last entry of every local day before today: computed once a day (past days never
+    change; the key holds the last entry before today, so a different chain is never served from cache)."""
+    before = db.session.execute(select(AuditEntry.hash).where(AuditEntry.created_at < today_start)
+                                .order_by(AuditEntry.seq.desc()).limit(1)).scalar()
+    key = f"{today_start.isoformat()}:{before}:{public_key_hex()}"
     with _cache_lock:
         if _cache.get("key") == key:
-            return _cache["data"]
-    daily = select(func.max(AuditEntry.seq)).group_by(_local_day(AuditEntry.created_at)).scalar_subquery()
+            return _cache["daily"]
+    daily = (select(func.max(AuditEntry.seq)).where(AuditEntry.created_at < today_start)
+             .group_by(_local_day(AuditEntry.created_at)).scalar_subquery())
     rows = db.session.execute(select(AuditEntry.seq, AuditEntry.hash, AuditEntry.created_at)
                               .where(AuditEntry.seq.in_(daily)).order_by(AuditEntry.seq)).all()
     items = [sign(r.seq, r.hash, at_text(r.created_at)) for r in rows]
-    data = {
+    with _cache_lock:
+        _cache.update(key=key, daily=items)
+    return items
+
+
+def published() -> dict[str, Any]:
+    """The signed checkpoints: the last entry of each local day, then the current head."""
+    now = clock.now().astimezone(LOCAL_TZ)
+    today_start = datetime.combine(now.date(), time(0, 0), tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+    items = list(_daily_before(today_start))
+    head = db.session.execute(select(AuditEntry.seq, AuditEntry.hash, AuditEntry.created_at)
+                              .order_by(AuditEntry.seq.desc()).limit(1)).first()
+    if head is not None and (not items or head.seq > items[-1]["seq"]):
+        items.append(sign(head.seq, head.hash, at_text(head.created_at)))
+    return {
         "algorithm": "Ed25519", "public_key": public_key_hex(),
         "message": 'UTF-8 canonical JSON of {"at": …, "hash": …, "seq": …} (keys sorted, no spaces)',
         "head": items[-1] if items else None, "checkpoints": items,
     }
-    with _cache_lock:
-        _cache.update(key=key, data=data)
-    return data
 
 
 # --- holding the chain to a saved copy ---------------------------------------------------------------
