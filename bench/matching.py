@@ -5,7 +5,8 @@
 
 Over the labelled catalogue in bench/data/matching_catalogue.json (64 items, 5 categories) it ranks
 each need of bench/data/matching_needs.json (the development set, which the thesaurus was tuned on)
-and of bench/data/matching_heldout.json (written before the thesaurus and not tuned on), and prints
+and of two held-out sets — bench/data/matching_heldout.json (written before the thesaurus) and
+bench/data/matching_fresh.json (written after the tuning, committed before its first run) — and prints
 P@1 (the first result is one of the expected items) and Hit@3 (one of them is in the first three)
 for the matcher and for plain BM25 over the same items' jieba words (the baseline).
 No database: the matcher ranks plain items, as the served /api/v1/match does after loading them.
@@ -71,7 +72,8 @@ def main() -> None:
     items = load_catalogue()
     print(f"catalogue: {len(items)} items in {len({i.category for i in items})} categories")
     print(f"{'set':<24}{'needs':>6}  {'ranker':<8}{'P@1':>7}{'Hit@3':>8}")
-    for label, name in (("development", "matching_needs.json"), ("held-out", "matching_heldout.json")):
+    for label, name in (("development", "matching_needs.json"), ("held-out", "matching_heldout.json"),
+                        ("held-out 2", "matching_fresh.json")):
         needs = load_needs(name)
         started = time.perf_counter()
         result = evaluate(items, needs, args.misses)

@@ -114,3 +114,11 @@ def test_reasons_say_in_chinese_why_an_item_fits():
     assert "等级 4A" in text
     assert "信用分 91.5" in text
     assert any(t.startswith("为老服务以往考榜：优秀 2、良好 1") for t in text)
+
+
+def test_sharing_only_who_a_service_is_for_is_no_specific_fit():
+    items = [_item("choir", "老年合唱团", "elderly", "组织老年人唱歌", whole=True),
+             _item("bath", "上门助浴", "elderly", "为老年人上门助浴", whole=True)]
+    found = {m.item.key: m for m in Matcher(items).rank("老人洗澡难")}
+    assert found["bath"].specific and not found["choir"].specific
+    assert Thesaurus.parse("老年人* [elderly] = 老人\n").concepts["老年人"].broad

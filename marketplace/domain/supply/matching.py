@@ -63,6 +63,7 @@ class Concept:
     categories: tuple[str, ...]
     forms: tuple[str, ...]
     parents: tuple[str, ...] = ()
+    broad: bool = False  # who a service is for (老年人, 儿童): ranks, but alone is no fit
 
 
 @dataclass
@@ -85,7 +86,7 @@ class Thesaurus:
             match = re.fullmatch(r"\s*(\S+)\s*(?:\[([^\]]*)\])?\s*(?:<([^=]*))?", left)
             if not match:
                 raise ValueError(f"thesaurus line {number}: expected 概念词 [类别…] < 上位概念…")
-            head = match.group(1)
+            head, broad = match.group(1).rstrip("*"), match.group(1).endswith("*")
             cats, parents = tuple((match.group(2) or "").split()), tuple((match.group(3) or "").split())
             if head in concepts:
                 raise ValueError(f"thesaurus line {number}: concept {head} twice")
@@ -96,7 +97,7 @@ class Thesaurus:
                 if forms.get(form, head) != head:
                     raise ValueError(f"thesaurus line {number}: {form} is already a form of {forms[form]}")
                 forms[form] = head
-            concepts[head] = Concept(head, cats, said, parents)
+            concepts[head] = Concept(head, cats, said, parents, broad)
         for concept in concepts.values():
             for parent in concept.parents:
                 if parent not in concepts:
@@ -211,6 +212,8 @@ class Match:
     item: Item
     score: float
     reasons: list[Reason]
+    relevance: float = 1.0  # the text score as a share of the best item's
+    specific: bool = False  # it shares a concept with the need beyond who it is for
 
 
 @dataclass
@@ -250,15 +253,7 @@ class Matcher:
 
     def __init__(self, items: list[Item]):
         self.items = list(items)
-        tags = thesaurus()
-        self._concepts: list[set[str]] = []
-        corpus = []
-        for item in self.items:
-            found = tags.tag(item.text())
-            self._concepts.append(set(tags.expand(found)))
-            corpus.append(words(item.text()) + ["§" + c for head, _ in found for c in tags.lineage(head)])
-        self._words = [set(doc) for doc in corpus]
-        self._bm25 = _index(corpus)
+        self._bm25, self._words, self._concepts = _corpus(tuple(item.text() for item in self.items))
 
     def rank(self, text: str, street: str | None = None, limit: int = 10,
              category_code: str | None = None) -> list[Match]:
@@ -278,13 +273,15 @@ class Matcher:
         if best <= 0:
             return []
         shares = need.categories()
+        need_concepts = set(thesaurus().expand(need.concepts))
         results = []
         for i, item in enumerate(self.items):
             relevance = text_scores[i] / best
             if relevance < MIN_TEXT:
                 continue
             score, reasons = self._features(item, i, need, shares, relevance)
-            results.append(Match(item, round(score, 4), reasons))
+            specific = any(not thesaurus().concepts[c].broad for c in need_concepts & self._concepts[i])
+            results.append(Match(item, round(score, 4), reasons, round(relevance, 4), specific))
         results.sort(key=lambda m: (-m.score, str(m.item.key)))
         return results[:max(limit, 0)]
 
@@ -367,7 +364,8 @@ def describe(reason: Reason) -> str:
     if kind == "no_grade":
         return _("No valid rating grade")
     if kind == "credit":
-        return _("Credit score %(credit)s", credit=f"{p['credit']:.1f}")
+        credit = "%.1f" % p["credit"]
+        return _("Credit score %(credit)s", credit=credit)
     if kind == "no_credit":
         return _("No credit record yet")
     if kind == "past":
@@ -376,11 +374,16 @@ def describe(reason: Reason) -> str:
         return _("Past 考榜 grades in %(category)s: %(grades)s", category=p["category"], grades=counts)
     if kind == "no_past":
         return _("No 考榜 record in %(category)s yet", category=p["category"])
+    if kind == "your_item":
+        return _("Fits your service item “%(item)s”", item=p["item"])
+    if kind == "complements":
+        return _("Brings what your items do not: %(concepts)s", concepts=p["concepts"])
     return kind
 
 
-def describe_all(match: Match) -> list[str]:
-    return [describe(r) for r in match.reasons]
+def describe_all(found: Any) -> list[str]:
+    """The reasons of a match (or of anything with `reasons`) as sentences."""
+    return [describe(r) for r in found.reasons]
 
 
 class PlainBM25:
@@ -397,6 +400,25 @@ class PlainBM25:
         scores = self._bm25.get_scores(query)
         order = sorted(range(len(self.items)), key=lambda i: (-float(scores[i]), i))
         return [self.items[i] for i in order[:limit] if scores[i] > 0]
+
+
+@lru_cache(maxsize=8192)
+def _analyse(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """An item text's BM25 tokens (its words, then a token per concept mention and per broader
+    concept) and its concepts. Cached: the catalogue changes rarely, needs are answered often."""
+    tags = thesaurus()
+    found = tags.tag(text)
+    return (tuple(words(text) + ["§" + c for head, _ in found for c in tags.lineage(head)]),
+            frozenset(tags.expand(found)))
+
+
+@lru_cache(maxsize=16)
+def _corpus(texts: tuple[str, ...]) -> tuple[bm25s.BM25, list[set[str]], list[frozenset[str]]]:
+    """The BM25 index of some item texts, their words and concepts. Cached on the texts: the same
+    catalogue is answered again and again; any edit makes a new key."""
+    analysed = [_analyse(text) for text in texts]
+    return (_index([list(doc) for doc, _ in analysed]), [set(doc) for doc, _ in analysed],
+            [concepts for _, concepts in analysed])
 
 
 def _index(corpus: list[list[str]]) -> bm25s.BM25:
