@@ -42,12 +42,12 @@ test: translations system-deps
 	fi
 
 babel-extract: install
-	$(BIN)/pybabel extract --ignore-dirs '.* venv .venv' -F babel.cfg -k lazy_gettext -k _l \
+	$(BIN)/pybabel extract --no-location --sort-output --ignore-dirs '.* venv .venv' -F babel.cfg -k lazy_gettext -k _l \
 	    -o marketplace/translations/messages.pot .
 
 babel-update: babel-extract
 	$(BIN)/pybabel update -i marketplace/translations/messages.pot -d marketplace/translations \
-	    -l zh_Hans_CN --no-fuzzy-matching
+	    -l zh_Hans_CN --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
 
 bench: install
 	$(BIN)/python bench/benchmark.py

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, has_request_context, session
+from flask import Flask, current_app, has_request_context, session
 from flask_babel import get_locale
 
 from marketplace import config as config_module
@@ -22,8 +22,6 @@ from marketplace.extensions import (
 
 
 def select_locale() -> str:
-    from flask import current_app
-
     chosen = session.get("lang") if has_request_context() else None
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
@@ -55,33 +53,46 @@ def create_app(config: str | config_module.Config | None = None, **overrides: An
     login_manager.init_app(app)
     mail.init_app(app)
 
+    # The rest is imported here, not at the top of this module: it all imports the package itself.
     from marketplace import models  # noqa: F401  (register every table)
-    from marketplace.views import auth as _auth  # noqa: F401  (user loader)
-    from marketplace.views import register_blueprints
-
-    register_blueprints(app)
-
     from marketplace.admin import init_admin
-
-    init_admin(app)
-
     from marketplace.cli import register_cli
-
-    register_cli(app)
-
+    from marketplace.views import auth as _auth  # noqa: F401  (user loader)
+    from marketplace.views import register_blueprints, transaction
     from marketplace.views.errors import register_error_handlers
 
+    register_blueprints(app)
+    init_admin(app)
+    register_cli(app)
     register_error_handlers(app)
+    transaction.init_app(app)
     _jinja_globals(app)
     return app
 
 
 def _jinja_globals(app: Flask) -> None:
-    from marketplace.domain.core import notify, permissions
-    from marketplace.models import Party
+    # (imported here for the reason given in create_app)
+    from flask_login import current_user
+
+    from marketplace.domain.core import notify, permissions, records
+    from marketplace.domain.core.clock import LOCAL_TZ
+    from marketplace.models import (
+        AwardStatus,
+        BidStatus,
+        ListKind,
+        ListStatus,
+        NeedStatus,
+        Party,
+        PartnerStatus,
+        ProjectStatus,
+        VerificationStatus,
+    )
     from marketplace.views import nav
 
-    from marketplace.domain.core.clock import LOCAL_TZ
+    # What templates may test for display (never to decide an action: that is `can`).
+    app.jinja_env.globals.update(
+        stage=records.stage, ProjectStatus=ProjectStatus, AwardStatus=AwardStatus, BidStatus=BidStatus, ListKind=ListKind,
+        ListStatus=ListStatus, NeedStatus=NeedStatus, PartnerStatus=PartnerStatus, VerificationStatus=VerificationStatus)
 
     @app.template_filter("localtime")
     def localtime(value: Any) -> str:
@@ -93,8 +104,6 @@ def _jinja_globals(app: Flask) -> None:
 
     @app.context_processor
     def inject() -> dict[str, Any]:
-        from flask_login import current_user
-
         return {
             "can": lambda action, obj=None: permissions.can(current_user, action, obj),
             "mean_visible": lambda need: permissions.mean_visible(current_user, need),

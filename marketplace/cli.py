@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from marketplace import scratch
+from marketplace.demo import DEMO_PASSWORD, build_demo, is_empty
+from marketplace.domain import deadlines
+from marketplace.domain.core import accounts, checkpoints
+from marketplace.domain.core.audit import verify_chain, verify_rows
+from marketplace.domain.tender.bids import verify_receipts
+from marketplace.domain.core.errors import DomainError
+from marketplace.domain.credit import lists
 from marketplace.extensions import db
+from marketplace.models import Role
 
 
 def register_cli(app: Flask) -> None:
@@ -20,11 +31,6 @@ def register_cli(app: Flask) -> None:
                        "credit events, lists, settings) and name the first row that no longer matches.")
     def audit_verify(checkpoints_file: str | None, deep: bool) -> None:
         """Exit 0 when the chain is intact; otherwise name the first bad entry and exit 1."""
-        import json
-
-        from marketplace.domain.core import checkpoints
-        from marketplace.domain.core.audit import verify_chain
-
         saved = None
         if checkpoints_file:
             try:
@@ -40,8 +46,6 @@ def register_cli(app: Flask) -> None:
             raise SystemExit(1)
         click.echo(f"Audit chain intact: {report.count} entries, head {report.head}")
         if deep:
-            from marketplace.domain.core.audit import verify_rows
-
             rows = verify_rows()
             if not rows.ok:
                 click.echo(f"Business rows BROKEN: {rows.problems[0]}", err=True)
@@ -59,8 +63,6 @@ def register_cli(app: Flask) -> None:
     @audit_cli.command("new-key")
     def audit_new_key() -> None:
         """Print a new Ed25519 signing key for AUDIT_SIGNING_KEY (production: set it once, keep it secret)."""
-        from marketplace.domain.core import checkpoints
-
         click.echo(checkpoints.new_key())
 
     app.cli.add_command(audit_cli)
@@ -70,8 +72,6 @@ def register_cli(app: Flask) -> None:
     @receipts_cli.command("verify")
     def receipts_verify() -> None:
         """Re-derive every receipt ever issued; exit 1 naming each one that does not hold."""
-        from marketplace.domain.tender.bids import verify_receipts
-
         checked, problems = verify_receipts()
         if problems:
             for problem in problems[:50]:
@@ -86,14 +86,10 @@ def register_cli(app: Flask) -> None:
     @deadlines_cli.command("tick")
     def deadlines_tick() -> None:
         """Close bidding past its deadline (or 流标) and finalize awards whose notice has ended (cron)."""
-        from marketplace.domain.deliver import delivery
-        from marketplace.domain.tender.awards import tick
-
-        done = tick()
-        opened = delivery.tick()
+        done = deadlines.tick()
         db.session.commit()
         click.echo(f"bidding closed: {done['closed']}, awards finalized: {done['finalized']}, "
-                   f"interventions opened: {opened}")
+                   f"interventions opened: {done['interventions']}")
 
     app.cli.add_command(deadlines_cli)
 
@@ -103,9 +99,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--period", required=True, help="A quarter, e.g. 2026Q4.")
     def lists_compute(period: str) -> None:
         """Compute (or recompute) a period's draft list; publishing is done by the administrator's page."""
-        from marketplace.domain.credit import lists
-        from marketplace.domain.core.errors import DomainError
-
         try:
             result = lists.compute("cli", period)
         except DomainError as exc:
@@ -123,9 +116,6 @@ def register_cli(app: Flask) -> None:
     def seed_demo(if_empty: bool, yes_destroy: str | None) -> None:
         """Load the Licang demo district (idempotent). Its accounts share a public password, so a
         database with data (or a production one) gets it only when named by --yes-destroy."""
-        from marketplace import scratch
-        from marketplace.demo import DEMO_PASSWORD, build_demo, is_empty
-
         empty = is_empty()
         if if_empty and not empty:
             click.echo("The database already has data; demo not loaded.")
@@ -149,10 +139,6 @@ def register_cli(app: Flask) -> None:
     @click.password_option()
     def create_admin(username: str, display_name: str, password: str) -> None:
         """Create a district administrator account (first production setup)."""
-        from marketplace.domain.core import accounts
-        from marketplace.domain.core.errors import DomainError
-        from marketplace.models import Role
-
         try:
             accounts.create_user("cli", username=username, password=password,
                                  display_name=display_name, role=Role.admin)

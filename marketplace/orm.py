@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Enum, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
+from marketplace.domain.core import clock
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -62,9 +64,7 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> datetime:
-    from marketplace.domain.core import clock  # the domain's clock, so tests can freeze it
-
-    return clock.now()
+    return clock.now()  # the domain's clock, so tests can freeze it
 
 
 class TimestampMixin:

@@ -13,6 +13,7 @@ from marketplace.models import (
     VerificationStatus,
 )
 from marketplace.domain.core import uscc
+from marketplace.domain.orgs import standing
 
 
 def count(model):
@@ -93,7 +94,6 @@ def _covers_every_stage_in_time_order():
     assert ObjectionStatus.upheld in set(db.session.scalars(select(Objection.status)))
     assert {PartnerStatus.confirmed, PartnerStatus.invited} <= set(db.session.scalars(select(BidPartner.status)))
     assert count(Contract) >= 8
-    from marketplace.domain.credit import lists
     from marketplace.domain.tender import bids
     from marketplace.models import ExemplaryProposal, ListEntry, ListKind, Organization
 
@@ -101,7 +101,7 @@ def _covers_every_stage_in_time_order():
     assert {e.kind for e in entries} == {ListKind.red, ListKind.black}
     assert any(e.removed_at is not None for e in entries)  # an upheld appeal
     assert count(ExemplaryProposal) == 1
-    banned = [o for o in db.session.scalars(select(Organization)) if lists.active_black(o.id)]
+    banned = [o for o in db.session.scalars(select(Organization)) if standing.active_black(o.id)]
     open_project = db.session.scalar(select(Project).where(Project.status == ProjectStatus.bidding))
     assert banned and "black_list" in [r.code for r in bids.refusals(banned[0], open_project)]
     times = list(db.session.scalars(select(AuditEntry.created_at).order_by(AuditEntry.seq)))

@@ -1,8 +1,15 @@
-"""Never a 500: every GET page, on the demo district, for a spread of roles."""
+"""Every GET page, on the demo district, for every role: never a 500, and reading never writes —
+not even when deadlines have fallen due and nobody has run `flask deadlines tick` yet."""
 
+from datetime import timedelta
+
+from marketplace.domain import deadlines
+from marketplace.domain.core import audit, clock
 from marketplace.extensions import db
 from marketplace.models import Need, Organization, Project, SurveyCode
-from tests.conftest import Auth
+from tests.conftest import FROZEN_AT, Auth
+
+ROLES = (None, "admin", "street", "secretary", "department", "expert", "org", "org22", "org24")
 
 
 def _urls(app):
@@ -28,19 +35,33 @@ def _urls(app):
     return urls
 
 
-def test_no_page_fails_for_any_role(app, runner):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    urls = _urls(app)
-    db.session.commit()
-    assert len(urls) > 150
+def _crawl(app, urls) -> list[tuple[str | None, str, int]]:
     failures = []
-    for username in (None, "admin", "street", "secretary", "expert", "org22", "org24"):
+    for username in ROLES:
         client = app.test_client()
         if username:
             assert Auth(client).login(username, "Licang-2026").status_code == 302, username
         for url in urls:
             response = client.get(url)
             if response.status_code >= 500:
-                failures.append((username, url))
+                failures.append((username, url, response.status_code))
             response.close()
-    assert failures == []
+    return failures
+
+
+def test_no_page_fails_and_no_page_writes_for_any_role(app, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    urls = _urls(app)
+    db.session.commit()
+    assert len(urls) > 150
+    assert _crawl(app, urls) == []
+
+    # Weeks later: bidding deadlines passed, notices ended, milestones overdue — and no cron yet.
+    with clock.frozen(FROZEN_AT + timedelta(days=40)):
+        before = audit.head()  # sign-ins write (last sign-in time) but append nothing to the chain
+        assert _crawl(app, urls) == []
+        db.session.expire_all()
+        assert audit.head() == before, "a GET page recorded a transition"
+        due = deadlines.tick()  # the transitions were due all along: cron records them
+        assert due["closed"] + due["finalized"] + due["interventions"] > 0
+        db.session.rollback()

@@ -10,8 +10,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from marketplace.demo import bidding as demo_bidding
+from marketplace.demo import cycle as demo_cycle
+from marketplace.demo import delivery as demo_delivery
+from marketplace.demo import lists as demo_lists
 from marketplace.domain.core import accounts, audit, clock, uscc
-from marketplace.domain.orgs import organizations
+from marketplace.domain.orgs import standing
 from marketplace.extensions import db
 from marketplace.models import (
     Affiliation,
@@ -99,18 +103,11 @@ def build_demo(echo=print) -> list[DemoAccount]:
     start = clock.now()
     with clock.frozen(start - timedelta(days=230)):
         shown = _build_foundation()
-        from marketplace.demo import delivery
-
-        past = delivery.scenarios()  # (creates the organizations' accounts now, 230 days ago)
-    from marketplace.demo.bidding import build_bidding, invite_demo_organization
-    from marketplace.demo.cycle import build_cycle
-
-    from marketplace.demo import lists as demo_lists
-
+        past = demo_delivery.scenarios()  # (creates the organizations' accounts now, 230 days ago)
     # the domain clock travels back, so every date is real and the audit chain stays in time order
-    run_in_time_order(start, [*past, build_bidding(), demo_lists.scenario(start)])
-    build_cycle()
-    invite_demo_organization()
+    run_in_time_order(start, [*past, demo_bidding.build_bidding(), demo_lists.scenario(start)])
+    demo_cycle.build_cycle()
+    demo_bidding.invite_demo_organization()
     return shown
 
 
@@ -189,7 +186,7 @@ def _build_foundation() -> list[DemoAccount]:
         )
         if grade is not None:
             org.grade = grade
-            org.grade_valid_from, org.grade_valid_until = organizations.grade_validity(announced, 5)
+            org.grade_valid_from, org.grade_valid_until = standing.grade_validity(announced, 5)
         org.categories = [categories[i % 5], categories[(i + 2) % 5]]
         org.streets = [streets[i % 11], streets[(i + 3) % 11]]
         db.session.add(org)

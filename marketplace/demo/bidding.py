@@ -15,10 +15,13 @@ from marketplace.domain.core import accounts, clock
 from marketplace.domain.tender import awards, bids, projects
 from marketplace.extensions import db
 from marketplace.models import (
+    Bid,
+    BidPartner,
     Category,
     Organization,
     PanelRole,
     Project,
+    ProjectStatus,
     Regime,
     Role,
     Urgency,
@@ -64,8 +67,6 @@ def _bid(user: User, project: Project, total: str, plan: str):
 
 
 def _panel_scores(project: Project, officer: User, panel: list[tuple[User, PanelRole]], bid_ids: list[int]):
-    from marketplace.models import Bid
-
     awards.set_panel(officer, project, panel)
     for bid_id in bid_ids:
         awards.schedule_roadshow(officer, db.session.get(Bid, bid_id), clock.now(), "街道党群服务中心三楼会议室")
@@ -164,8 +165,6 @@ def build_bidding() -> Iterator[float]:
 
 def invite_demo_organization() -> None:
     """The demo organization has a joint-bid invitation waiting on an open project."""
-    from marketplace.models import BidPartner, ProjectStatus
-
     org_user = db.session.scalar(select(User).where(User.username == "org"))
     lead_org = db.session.scalar(select(Organization).order_by(Organization.id).offset(5).limit(1))
     lead = db.session.scalar(select(User).where(User.organization_id == lead_org.id))

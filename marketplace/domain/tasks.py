@@ -10,9 +10,41 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from marketplace.domain.assess.needs import pending_review_count
 from marketplace.domain.core import workdays
+from marketplace.domain.tender.bids import invitations
 from marketplace.extensions import db
-from marketplace.models import Organization, Role, User, VerificationStatus
+from marketplace.models import (
+    Appeal,
+    AppealStatus,
+    Award,
+    AwardStatus,
+    Bid,
+    ClosingReport,
+    Community,
+    Complaint,
+    ComplaintStatus,
+    Contract,
+    Evaluator,
+    ExemplaryProposal,
+    Milestone,
+    MilestoneStatus,
+    Need,
+    NeedStatus,
+    Objection,
+    ObjectionStatus,
+    Organization,
+    PanelMember,
+    Project,
+    ProjectStatus,
+    Question,
+    Role,
+    User,
+    VerificationStatus,
+    Wish,
+    WishStatus,
+    project_communities,
+)
 
 
 @dataclass
@@ -76,8 +108,6 @@ def _own_verification(user: User) -> list[Task]:
 def _secretary(user: User) -> list[Task]:
     if user.role is not Role.secretary:
         return []
-    from marketplace.models import Wish, WishStatus
-
     new = db.session.scalar(select(func.count(Wish.id)).where(
         Wish.community_id == user.community_id, Wish.status == WishStatus.new))
     return [Task(_l("Residents' micro-wishes to triage"), "community_desk.index", new, tone="warning")] if new else []
@@ -87,8 +117,6 @@ def _secretary(user: User) -> list[Task]:
 def _street(user: User) -> list[Task]:
     if user.role is not Role.street:
         return []
-    from marketplace.models import Community, Need, NeedStatus, Project, ProjectStatus, Question
-
     counts = dict(db.session.execute(
         select(Need.status, func.count()).join(Need.community).where(Community.street_id == user.street_id)
         .where(Need.status.in_((NeedStatus.recorded, NeedStatus.in_review, NeedStatus.approved)))
@@ -118,8 +146,6 @@ def _street(user: User) -> list[Task]:
 def _reviewer(user: User) -> list[Task]:
     if user.role is not Role.expert:
         return []
-    from marketplace.domain.assess.needs import pending_review_count
-
     pending = pending_review_count(user)
     return [Task(_l("Needs waiting for your review"), "reviews.index", pending, tone="warning")] if pending else []
 
@@ -129,8 +155,6 @@ def _panel_duties(user: User) -> list[Task]:
     """Projects on whose panel the user sits and has something to do (declare or score)."""
     if user.role not in (Role.expert, Role.department, Role.street, Role.secretary):
         return []
-    from marketplace.models import PanelMember, Project, ProjectStatus
-
     open_panels = db.session.execute(select(Project.code, Project.title, PanelMember.declared_at).join(
         PanelMember, PanelMember.project_id == Project.id).where(
         PanelMember.user_id == user.id, PanelMember.recused_at.is_(None),
@@ -144,8 +168,6 @@ def _panel_duties(user: User) -> list[Task]:
 def _street_awards(user: User) -> list[Task]:
     if user.role is not Role.street:
         return []
-    from marketplace.models import Award, AwardStatus, Bid, Objection, ObjectionStatus, Project, ProjectStatus
-
     reviewing = db.session.execute(select(Project.code, Project.title).where(
         Project.street_id == user.street_id, Project.status == ProjectStatus.reviewing)).all()
     objections = db.session.execute(select(Project.code, func.count(Objection.id)).select_from(Objection)
@@ -163,8 +185,6 @@ def _street_awards(user: User) -> list[Task]:
 def _organization_invitations(user: User) -> list[Task]:
     if user.role is not Role.organization or user.organization_id is None:
         return []
-    from marketplace.domain.tender.bids import invitations
-
     pending = len(invitations(user.organization_id))
     return [Task(_l("Joint-bid invitations to answer"), "bidding.invitations", pending, tone="warning")] if pending else []
 
@@ -172,23 +192,8 @@ def _organization_invitations(user: User) -> list[Task]:
 @provider
 def _delivery_duties(user: User) -> list[Task]:
     """履约 / 考榜 work waiting for this user."""
-    from marketplace.models import (
-        ClosingReport,
-        Complaint,
-        ComplaintStatus,
-        Contract,
-        Evaluator,
-        Milestone,
-        MilestoneStatus,
-        Project,
-        ProjectStatus,
-        project_communities,
-    )
-
     items: list[Task] = []
     if user.role is Role.organization and user.organization_id:
-        from marketplace.models import Bid
-
         rows = db.session.execute(select(Project.code, Project.title, Contract.plan_approved_at).join(
             Contract, Contract.project_id == Project.id).join(Bid, Contract.bid_id == Bid.id).where(
             Bid.organization_id == user.organization_id, Project.status == ProjectStatus.delivery)).all()
@@ -229,8 +234,6 @@ def _delivery_duties(user: User) -> list[Task]:
 def _district_lists(user: User) -> list[Task]:
     if user.role is not Role.admin:
         return []
-    from marketplace.models import Appeal, AppealStatus, ExemplaryProposal
-
     appeals = db.session.scalar(select(func.count(Appeal.id)).where(Appeal.status == AppealStatus.pending))
     proposals = db.session.scalar(select(func.count(ExemplaryProposal.id)).where(ExemplaryProposal.confirmed_at.is_(None)))
     reviews = db.session.scalar(select(func.count(Organization.id)).where(Organization.grade_review_reason.is_not(None)))

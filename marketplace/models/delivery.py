@@ -39,6 +39,7 @@ class Milestone(TimestampMixin, db.Model):
     confirmed_at: Mapped[datetime | None]
     dispute_reason: Mapped[str | None] = mapped_column(String(500))
     reports: Mapped[list[ProgressReport]] = relationship(back_populates="milestone", order_by="ProgressReport.id")
+    project = relationship("Project")
 
 
 class ProgressReport(TimestampMixin, db.Model):
@@ -77,6 +78,7 @@ class Complaint(TimestampMixin, db.Model):
     status: Mapped[ComplaintStatus] = mapped_column(enum_column(ComplaintStatus), default=ComplaintStatus.pending)
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None]
+    project = relationship("Project")
 
 
 class Intervention(TimestampMixin, db.Model):
@@ -92,6 +94,12 @@ class Intervention(TimestampMixin, db.Model):
     status: Mapped[InterventionStatus] = mapped_column(enum_column(InterventionStatus), default=InterventionStatus.open)
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None]
+    project = relationship("Project")
+
+    @property
+    def is_open(self) -> bool:
+        """Still running: waiting for the plan, or the plan waiting for the street."""
+        return self.status in (InterventionStatus.open, InterventionStatus.plan_filed)
 
 
 class ClosingReport(TimestampMixin, db.Model):

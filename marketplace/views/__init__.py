@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    # imported when the app is built, not when the package is: blueprints pull in the whole domain
     from marketplace.views import (
         audit,
         auth,

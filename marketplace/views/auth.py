@@ -8,12 +8,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from marketplace.domain.core import accounts
-from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db, limiter, login_manager
 from marketplace.forms.auth import LoginForm, PasswordChangeForm
 from marketplace.forms import BaseForm
 from marketplace.models import User
 from marketplace.views.helpers import form_status, safe_next
+from marketplace.views.transaction import shows_refusals
 
 bp = Blueprint("auth", __name__)
 
@@ -41,20 +41,16 @@ def _login_limit() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@shows_refusals
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        try:
-            user = accounts.authenticate(form.username.data, form.password.data)
-        except DomainError as exc:
-            form.add_domain_error(exc)
-        else:
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
-            flash(_("Welcome, %(name)s.", name=user.display_name), "success")
-            return redirect(safe_next(url_for("dashboard.index")))
+        user = accounts.authenticate(form.username.data, form.password.data)
+        login_user(user, remember=form.remember.data)
+        flash(_("Welcome, %(name)s.", name=user.display_name), "success")
+        return redirect(safe_next(url_for("dashboard.index")))
     return render_template("auth/login.html", form=form), form_status(form)
 
 
@@ -64,7 +60,6 @@ def logout():
     form = BaseForm()
     if form.validate_on_submit():
         accounts.end_sessions(current_user)
-        db.session.commit()
         logout_user()
         flash(_("You have signed out. Your other sessions have ended too."), "info")
     return redirect(url_for("public.home"))
@@ -72,17 +67,12 @@ def logout():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@shows_refusals
 def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        try:
-            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
-        except DomainError as exc:
-            db.session.rollback()
-            form.add_domain_error(exc)
-        else:
-            db.session.commit()
-            login_user(current_user._get_current_object())  # this session continues, others end
-            flash(_("Your password has been changed; other sessions have been signed out."), "success")
-            return redirect(url_for("dashboard.index"))
+        accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+        login_user(current_user._get_current_object())  # this session continues, others end
+        flash(_("Your password has been changed; other sessions have been signed out."), "success")
+        return redirect(url_for("dashboard.index"))
     return render_template("auth/password.html", form=form), form_status(form)

@@ -8,17 +8,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from marketplace.domain.core import permissions, rules
+from marketplace.domain.core import permissions, records, rules
 from marketplace.domain.tender import awards, bids
 from marketplace.domain.core.clock import LOCAL_TZ
-from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.forms.bids import DecisionForm, ObjectionForm, RepublishForm, RoadshowForm
 from marketplace.forms.needs import review_form
 from marketplace.models import Bid, BidScore, Objection, PanelRole, Role, User
-from marketplace.views.bidding import project_for
-from marketplace.views.helpers import get_or_404
+from marketplace.views.helpers import get_or_404, project_for
+from marketplace.views.transaction import shows_refusals
 
 bp = Blueprint("awarding", __name__)
 
@@ -43,11 +42,12 @@ def _candidates(project) -> dict[str, list[User]]:
 
 @bp.route("/projects/<code>/panel", methods=["GET", "POST"])
 @login_required
+@shows_refusals
 def panel(code: str):
     project = project_for(code)
     permissions.require(current_user, "panel.view", project)
-    error = None
-    if request.method == "POST" and BaseForm().validate_on_submit():
+    form = BaseForm()
+    if request.method == "POST" and form.validate_on_submit():
         permissions.require(current_user, "panel.manage", project)
         chosen = []
         for role in PanelRole:
@@ -55,16 +55,11 @@ def panel(code: str):
                 user = db.session.get(User, int(raw)) if raw.isdigit() else None
                 if user is not None:
                     chosen.append((user, role))
-        try:
-            awards.set_panel(current_user, project, chosen)
-        except DomainError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
-            flash(_("The panel is formed. Each member signs the no-conflict declaration before reading any bid."),
-                  "success")
-            return redirect(url_for("awarding.panel", code=code))
+        awards.set_panel(current_user, project, chosen)
+        flash(_("The panel is formed. Each member signs the no-conflict declaration before reading any bid."),
+              "success")
+        return redirect(url_for("awarding.panel", code=code))
+    error = form.form_errors[0] if form.form_errors else None
     members = awards.panel(project)
     competing = awards.eligible_bids(project)
     done = set(db.session.execute(select(BidScore.bid_id, BidScore.member_id).where(
@@ -86,14 +81,8 @@ def roadshow(code: str, bid_id: int):
     bid = get_or_404(select(Bid).where(Bid.id == bid_id, Bid.project_id == project.id))
     form = RoadshowForm()
     if form.validate_on_submit():
-        try:
-            awards.schedule_roadshow(current_user, bid, form.starts_at.data.replace(tzinfo=LOCAL_TZ), form.place.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Roadshow scheduled; the bidder sees its slot."), "success")
+        awards.schedule_roadshow(current_user, bid, form.starts_at.data.replace(tzinfo=LOCAL_TZ), form.place.data)
+        flash(_("Roadshow scheduled; the bidder sees its slot."), "success")
     else:
         permissions.require(current_user, "roadshow.schedule", project)
         flash(_("Give the time and the place of the roadshow."), "error")
@@ -108,13 +97,7 @@ def decide(code: str):
     form = DecisionForm()
     bid = get_or_404(select(Bid).where(Bid.id == request.form.get("bid_id", type=int), Bid.project_id == project.id))
     if form.validate_on_submit():
-        try:
-            awards.award(current_user, project, bid, form.reason.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return redirect(url_for("awarding.panel", code=code))
-        db.session.commit()
+        awards.award(current_user, project, bid, form.reason.data)
         flash(_("Awarded to %(org)s; the public notice is open.", org=bid.organization.name), "success")
         return redirect(url_for("awarding.why", code=code))
     return redirect(url_for("awarding.panel", code=code))
@@ -122,6 +105,7 @@ def decide(code: str):
 
 @bp.route("/projects/<code>/review", methods=["GET", "POST"])
 @login_required
+@shows_refusals
 def review(code: str):
     """A panel member's page: declaration, recusal, the bids (after declaring) and the score forms."""
     project = project_for(code)
@@ -137,46 +121,36 @@ def review(code: str):
                                                                     BidScore.member_id == member.id))
             forms[bid.id] = review_form(criteria, _labels())
     status = 200
-    if request.method == "POST" and BaseForm().validate_on_submit():
-        action = request.form.get("action")
-        try:
+    action = request.form.get("action")
+    if request.method == "POST" and action in ("declare", "recuse"):
+        confirm = BaseForm()
+        if confirm.validate_on_submit():
             if action == "declare":
                 awards.declare(current_user, project)
-                message = _("Declaration signed. You can now read the bids.")
-            elif action == "recuse":
-                awards.recuse(current_user, project, request.form.get("reason", ""))
-                message = _("You have recused yourself; you will not score this project.")
+                flash(_("Declaration signed. You can now read the bids."), "success")
             else:
-                bid = get_or_404(select(Bid).where(Bid.id == request.form.get("bid_id", type=int),
-                                                   Bid.project_id == project.id))
-                form = review_form(criteria, _labels(), request.form)
-                forms[bid.id] = form
-                if not form.validate():
-                    raise _FormInvalid()
-                awards.score(current_user, bid, {k: {"score": getattr(form, f"{k}_score").data,
-                                                     "reason": getattr(form, f"{k}_reason").data} for k in criteria})
-                message = _("Scores saved for %(org)s.", org=bid.organization.name)
-        except _FormInvalid:
-            db.session.rollback()
-            status = 400
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            status = exc.status_code
-        else:
-            db.session.commit()
-            flash(message, "success")
+                awards.recuse(current_user, project, request.form.get("reason", ""))
+                flash(_("You have recused yourself; you will not score this project."), "success")
             return redirect(url_for("awarding.review", code=code))
+        for message in confirm.form_errors:
+            flash(message, "error")
+        status = 400
+    elif request.method == "POST":
+        bid = get_or_404(select(Bid).where(Bid.id == request.form.get("bid_id", type=int),
+                                           Bid.project_id == project.id))
+        form = forms[bid.id] = review_form(criteria, _labels(), request.form)
+        if form.validate_on_submit():
+            awards.score(current_user, bid, {k: {"score": getattr(form, f"{k}_score").data,
+                                                 "reason": getattr(form, f"{k}_reason").data} for k in criteria})
+            flash(_("Scores saved for %(org)s.", org=bid.organization.name), "success")
+            return redirect(url_for("awarding.review", code=code))
+        status = 400
     ready = awards.all_scored(project)
     return render_template("awards/review.html", project=project, member=member, bids=competing, forms=forms,
                            mine=mine, criteria=criteria, labels=_labels(), ready=ready,
                            ranking=awards.ranking(project) if ready else [],
                            readable={b.id: bids.can_read(current_user, b) for b in competing},
                            confirm=BaseForm()), status
-
-
-class _FormInvalid(Exception):
-    pass
 
 
 @bp.get("/projects/<code>/award")
@@ -188,14 +162,13 @@ def why(code: str):
     if not history:
         abort(404)
     decision = decision or history[0]
-    from marketplace.domain.tender.bids import winner_receipt
-
     return render_template("awards/why.html", project=project, decision=decision, history=history,
-                           winner_receipt=winner_receipt(project),
+                           winner_receipt=bids.winner_receipt(project),
                            labels=_labels(), objection_form=ObjectionForm(), decision_form=DecisionForm(),
                            can_object=current_user.is_authenticated and permissions.can(
                                current_user, "objection.file", decision),
                            bids={b.id: b for b in awards.eligible_bids(project)},
+                           notice_over=records.notice_over(decision),
                            withdrawal_points=rules.get_rule("credit.withdrawal_after_award"))
 
 
@@ -208,14 +181,8 @@ def object_(code: str):
         abort(404)
     form = ObjectionForm()
     if form.validate_on_submit():
-        try:
-            awards.file_objection(current_user, decision, form.text.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Your objection is filed; the street will decide it with a public reason."), "success")
+        awards.file_objection(current_user, decision, form.text.data)
+        flash(_("Your objection is filed; the street will decide it with a public reason."), "success")
     else:
         flash(_("Explain the objection (at least 10 characters)."), "error")
     return redirect(url_for("awarding.why", code=code, _anchor="objections"))
@@ -229,14 +196,8 @@ def decide_objection(objection_id: int):
     form = DecisionForm()
     code = objection.award.bid.project.code
     if form.validate_on_submit():
-        try:
-            awards.decide_objection(current_user, objection, request.form.get("uphold") == "1", form.reason.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The objection is decided; the decision and its reason are public."), "success")
+        awards.decide_objection(current_user, objection, request.form.get("uphold") == "1", form.reason.data)
+        flash(_("The objection is decided; the decision and its reason are public."), "success")
     return redirect(url_for("awarding.why", code=code, _anchor="objections"))
 
 
@@ -247,15 +208,9 @@ def republish(code: str):
     permissions.require(current_user, "project.republish", project)
     form = RepublishForm()
     if form.validate_on_submit():
-        try:
-            awards.republish(current_user, project, form.bid_deadline.data.replace(tzinfo=LOCAL_TZ),
-                             form.qa_deadline.data.replace(tzinfo=LOCAL_TZ))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Published again: open for bids."), "success")
+        awards.republish(current_user, project, form.bid_deadline.data.replace(tzinfo=LOCAL_TZ),
+                         form.qa_deadline.data.replace(tzinfo=LOCAL_TZ))
+        flash(_("Published again: open for bids."), "success")
     else:
         flash(_("Enter a date and time."), "error")
     return redirect(url_for("projects.detail", code=code))
@@ -267,12 +222,6 @@ def withdraw_award(code: str):
     project = project_for(code)
     permissions.require(current_user, "award.withdraw", project)
     if BaseForm().validate_on_submit():
-        try:
-            awards.withdraw_after_award(current_user, project, request.form.get("reason", ""))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("You have withdrawn from the project; it will be published again."), "info")
+        awards.withdraw_after_award(current_user, project, request.form.get("reason", ""))
+        flash(_("You have withdrawn from the project; it will be published again."), "info")
     return redirect(url_for("projects.detail", code=code))

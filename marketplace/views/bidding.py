@@ -7,26 +7,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from marketplace.domain import queries
-from marketplace.domain.core import uploads
+from marketplace.domain.core import permissions, uploads
+from marketplace.domain.core.errors import DomainError
 from marketplace.domain.tender import awards, bids
 from marketplace.domain.core.clock import LOCAL_TZ as LOCAL
-from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.forms.bids import BidForm, PartnerForm
 from marketplace.models import Bid, BidAttachment, BidPartner, BidReceipt, Organization, Project, Role
-from marketplace.views.helpers import get_or_404
+from marketplace.views.helpers import get_or_404, project_for
+from marketplace.views.transaction import shows_refusals
 
 bp = Blueprint("bidding", __name__)
-
-
-def project_for(code: str) -> Project:
-    """The project, with whatever is due by the clock done first (bidding closes by itself)."""
-    project = get_or_404(queries.project_by_code(current_user, code))
-    if awards.close_if_due(project) or awards.finalize_if_due(project):
-        db.session.commit()
-    return project
 
 
 def _org_user():
@@ -47,7 +39,7 @@ def _page(project: Project, form: BidForm | None = None, partner_form: PartnerFo
                 entry.item.data, entry.amount.data = line["item"], line["amount"]
     return render_template("bids/edit.html", project=project, bid=bid, form=form,
                            partner_form=partner_form or PartnerForm(), refusals=bids.refusals(org, project),
-                           open=project.status.value == "bidding", confirm=BaseForm(),
+                           open=permissions.can(current_user, "project.open_for_bids", project), confirm=BaseForm(),
                            slot=awards.roadshow_slot(bid) if bid else None), status
 
 
@@ -59,24 +51,25 @@ def edit(code: str):
 
 @bp.post("/projects/<code>/bid")
 @login_required
+@shows_refusals
 def save(code: str):
     project = project_for(code)
     _org_user()
     form = BidForm()
     if not form.validate_on_submit():
         return _page(project, form, status=400)
-    try:
-        bid = bids.save(current_user, project, form.bid_data())
-        bids.add_attachments(current_user, bid, request.files.getlist("attachments"))
-    except DomainError as exc:
-        db.session.rollback()
-        form.add_domain_error(exc)
-        return _page(project_for(code), form, status=400)
-    db.session.commit()
+    bid = bids.save(current_user, project, form.bid_data())
+    bids.add_attachments(current_user, bid, request.files.getlist("attachments"))
     if request.form.get("then") == "submit":
-        return submit(code)
-    flash(_("Draft saved. Only your organization can read it until the deadline."), "success")
+        _submitted(bids.submit(current_user, bid))
+    else:
+        flash(_("Draft saved. Only your organization can read it until the deadline."), "success")
     return redirect(url_for("bidding.edit", code=code))
+
+
+def _submitted(receipt) -> None:
+    flash(_("Submitted on %(t)s. Receipt (SHA-256): %(d)s", t=receipt.submitted_at.astimezone(
+        LOCAL).strftime("%Y-%m-%d %H:%M:%S"), d=receipt.digest), "success")
 
 
 def _own_bid(project: Project) -> Bid:
@@ -92,15 +85,7 @@ def submit(code: str):
     project = project_for(code)
     bid = _own_bid(project)
     if BaseForm().validate_on_submit():
-        try:
-            receipt = bids.submit(current_user, bid)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Submitted on %(t)s. Receipt (SHA-256): %(d)s", t=receipt.submitted_at.astimezone(
-                LOCAL).strftime("%Y-%m-%d %H:%M:%S"), d=receipt.digest), "success")
+        _submitted(bids.submit(current_user, bid))
     return redirect(url_for("bidding.edit", code=code))
 
 
@@ -110,19 +95,14 @@ def withdraw(code: str):
     project = project_for(code)
     bid = _own_bid(project)
     if BaseForm().validate_on_submit():
-        try:
-            bids.withdraw(current_user, bid)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The bid is withdrawn. You may prepare it again until the deadline."), "info")
+        bids.withdraw(current_user, bid)
+        flash(_("The bid is withdrawn. You may prepare it again until the deadline."), "info")
     return redirect(url_for("bidding.edit", code=code))
 
 
 @bp.post("/projects/<code>/bid/partners")
 @login_required
+@shows_refusals
 def invite(code: str):
     project = project_for(code)
     bid = _own_bid(project)
@@ -132,23 +112,17 @@ def invite(code: str):
         if partner is None:
             form.uscc.errors = [_("No organization on the platform has this code.")]
         else:
-            try:
-                bids.invite_partner(current_user, bid, partner, form.role.data, form.work_share.data,
-                                    form.budget_share.data)
-            except DomainError as exc:
-                db.session.rollback()
-                form.add_domain_error(exc)
-            else:
-                db.session.commit()
-                flash(_("%(name)s is invited; it confirms in its own account.", name=partner.name), "success")
-                return redirect(url_for("bidding.edit", code=code))
+            bids.invite_partner(current_user, bid, partner, form.role.data, form.work_share.data,
+                                form.budget_share.data)
+            flash(_("%(name)s is invited; it confirms in its own account.", name=partner.name), "success")
+            return redirect(url_for("bidding.edit", code=code))
     return _page(project, partner_form=form, status=400)
 
 
 @bp.get("/projects/<code>/bid/files/<int:file_id>")
 @login_required
 def attachment(code: str, file_id: int):
-    project = get_or_404(queries.project_by_code(current_user, code))
+    project = project_for(code)
     item = get_or_404(select(BidAttachment).join(Bid).where(BidAttachment.id == file_id, Bid.project_id == project.id))
     if not bids.can_read(current_user, item.bid):
         abort(404)  # sealed: as if it did not exist
@@ -170,7 +144,7 @@ def _document(receipt, name: str):
 @login_required
 def receipt_document(code: str, receipt_id: int):
     """The bidder's own receipt document: the exact bytes that were hashed (`sha256sum` gives the digest)."""
-    project = get_or_404(queries.project_by_code(current_user, code))
+    project = project_for(code)
     receipt = get_or_404(select(BidReceipt).where(BidReceipt.id == receipt_id, BidReceipt.project_id == project.id))
     if not bids.can_read(current_user, receipt.bid) or bids.receipt_text(receipt) is None:
         abort(404)  # sealed: as if it did not exist
@@ -182,7 +156,7 @@ def receipt_document(code: str, receipt_id: int):
 @bp.get("/projects/<code>/award/receipt.json")
 def winner_document(code: str):
     """After the award, the winner's receipt document is public."""
-    project = get_or_404(queries.project_by_code(current_user, code))
+    project = project_for(code)
     receipt = bids.winner_receipt(project)
     if receipt is None or bids.receipt_text(receipt) is None:
         abort(404)
@@ -197,7 +171,7 @@ def check_receipt():
     if raw:
         try:
             found = bids.check_digest(raw)
-        except DomainError as exc:
+        except DomainError as exc:  # a malformed digest: said next to the search box (a read, nothing to undo)
             error = exc.message
     return render_template("bids/check.html", raw=raw, found=found, error=error, searched=bool(raw) and not error)
 
@@ -215,13 +189,7 @@ def answer(partner_id: int):
     org = _org_user()
     partner = get_or_404(select(BidPartner).where(BidPartner.id == partner_id, BidPartner.organization_id == org.id))
     if BaseForm().validate_on_submit():
-        try:
-            bids.answer_invitation(current_user, partner, request.form.get("accept") == "1")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Your answer is recorded."), "success")
+        bids.answer_invitation(current_user, partner, request.form.get("accept") == "1")
+        flash(_("Your answer is recorded."), "success")
     return redirect(url_for("bidding.invitations"))
 

@@ -10,11 +10,11 @@ from sqlalchemy.orm import joinedload
 
 from marketplace.domain.assess import needs
 from marketplace.domain.core import permissions
-from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms.needs import NeedForm, ReasonForm
 from marketplace.models import Category, Need, NeedStatus, Wish, WishStatus
 from marketplace.views.helpers import form_status, get_or_404
+from marketplace.views.transaction import shows_refusals
 
 bp = Blueprint("community_desk", __name__, url_prefix="/community")
 
@@ -38,6 +38,7 @@ def _wish_in_scope(wish_id: int) -> Wish:
 
 @bp.route("/needs/new", methods=["GET", "POST"])
 @login_required
+@shows_refusals
 def new_need():
     permissions.require(current_user, "need.record")
     wish_id = request.args.get("wish", type=int)
@@ -47,16 +48,10 @@ def new_need():
     if wish is not None and not form.is_submitted():
         form.description.data = wish.content
     if form.validate_on_submit():
-        try:
-            need = needs.record_need(current_user, form.need_data(), photos=request.files.getlist("photos"),
-                                     wish=wish, submission_key=form.submission_key.data)
-        except DomainError as exc:
-            db.session.rollback()
-            form.add_domain_error(exc)
-        else:
-            db.session.commit()
-            flash(_("Need %(code)s recorded; the street will arrange its review.", code=need.code), "success")
-            return redirect(url_for("needs.detail", code=need.code))
+        need = needs.record_need(current_user, form.need_data(), photos=request.files.getlist("photos"),
+                                 wish=wish, submission_key=form.submission_key.data)
+        flash(_("Need %(code)s recorded; the street will arrange its review.", code=need.code), "success")
+        return redirect(url_for("needs.detail", code=need.code))
     return render_template("community/need_form.html", form=form, wish=wish), form_status(form)
 
 
@@ -66,14 +61,8 @@ def decline(wish_id: int):
     wish = _wish_in_scope(wish_id)
     form = ReasonForm()
     if form.validate_on_submit():
-        try:
-            needs.decline_wish(current_user, wish, form.reason.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The wish is declined with your reason."), "info")
+        needs.decline_wish(current_user, wish, form.reason.data)
+        flash(_("The wish is declined with your reason."), "info")
     else:
         flash(_("Give the reason for declining."), "error")
     return redirect(url_for("community_desk.index"))

@@ -21,7 +21,6 @@ from sqlalchemy import select
 
 from marketplace.domain.core import permissions, uploads
 from marketplace.domain.deliver import delivery, evaluations, reports
-from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.forms import BaseForm
 from marketplace.forms.delivery import ClosingForm, CodesForm, ComplaintForm, PlanForm, ProgressForm
@@ -32,35 +31,27 @@ from marketplace.models import (
     Milestone,
     Party,
     ProgressPhoto,
+    Project,
     ProgressReport,
     Role,
     SurveyCode,
     User,
 )
-from marketplace.views.bidding import project_for
-from marketplace.views.helpers import form_status, get_or_404
+from marketplace.views.helpers import form_status, get_or_404, project_for
+from marketplace.views.transaction import shows_refusals
 
 bp = Blueprint("delivery", __name__)
 
 
 def _done(message: str, code: str, anchor: str = "") -> Response:
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("delivery.desk", code=code, _anchor=anchor))
-
-
-def _failed(exc: DomainError, code: str) -> Response:
-    db.session.rollback()
-    flash(exc.message, "error")
-    return redirect(url_for("delivery.desk", code=code))
 
 
 @bp.get("/projects/<code>/delivery")
 @login_required
 def desk(code: str, plan_form: PlanForm | None = None, status: int = 200):
     project = project_for(code)
-    if delivery.check_interventions(project):
-        db.session.commit()
     if not permissions.can(current_user, "delivery.view", project):
         abort(403)
     deal = delivery.contract(project)
@@ -81,17 +72,13 @@ def desk(code: str, plan_form: PlanForm | None = None, status: int = 200):
 
 @bp.post("/projects/<code>/delivery/plan")
 @login_required
+@shows_refusals
 def plan(code: str):
     project = project_for(code)
     form = PlanForm()
     if not form.validate_on_submit():
         return desk(code, form, 400)
-    try:
-        delivery.set_plan(current_user, project, form.lines())
-    except DomainError as exc:
-        db.session.rollback()
-        form.add_domain_error(exc)
-        return desk(code, form, 400)
+    delivery.set_plan(current_user, project, form.lines())
     return _done(_("The plan is saved; the street approves it."), code)
 
 
@@ -101,10 +88,7 @@ def approve(code: str):
     project = project_for(code)
     if not BaseForm().validate_on_submit():
         abort(400)
-    try:
-        delivery.approve_plan(current_user, project)
-    except DomainError as exc:
-        return _failed(exc, code)
+    delivery.approve_plan(current_user, project)
     return _done(_("The plan is approved."), code)
 
 
@@ -118,11 +102,8 @@ def progress(code: str, milestone_id: int):
         flash(_("Please correct the progress report: %(e)s", e="; ".join(
             f"{getattr(form, k).label.text}: {v[0]}" for k, v in form.errors.items())), "error")
         return redirect(url_for("delivery.desk", code=code, _anchor=f"m{milestone.seq}"))
-    try:
-        delivery.report_progress(current_user, milestone, form.text.data, form.people_served.data, form.spent.data,
-                                 request.files.getlist("photos"), form.delivered.data)
-    except DomainError as exc:
-        return _failed(exc, code)
+    delivery.report_progress(current_user, milestone, form.text.data, form.people_served.data, form.spent.data,
+                             request.files.getlist("photos"), form.delivered.data)
     return _done(_("Progress reported."), code, f"m{milestone.seq}")
 
 
@@ -133,11 +114,8 @@ def confirm(code: str, milestone_id: int):
     milestone = get_or_404(select(Milestone).where(Milestone.id == milestone_id, Milestone.project_id == project.id))
     if not BaseForm().validate_on_submit():
         abort(400)
-    try:
-        delivery.confirm_milestone(current_user, milestone, request.form.get("confirm") == "1",
-                                   request.form.get("reason", ""))
-    except DomainError as exc:
-        return _failed(exc, code)
+    delivery.confirm_milestone(current_user, milestone, request.form.get("confirm") == "1",
+                               request.form.get("reason", ""))
     return _done(_("Recorded."), code, f"m{milestone.seq}")
 
 
@@ -148,11 +126,8 @@ def decide_complaint(code: str, complaint_id: int):
     complaint = get_or_404(select(Complaint).where(Complaint.id == complaint_id, Complaint.project_id == project.id))
     if not BaseForm().validate_on_submit():
         abort(400)
-    try:
-        delivery.decide_complaint(current_user, complaint, request.form.get("uphold") == "1",
-                                  request.form.get("reason", ""))
-    except DomainError as exc:
-        return _failed(exc, code)
+    delivery.decide_complaint(current_user, complaint, request.form.get("uphold") == "1",
+                              request.form.get("reason", ""))
     return _done(_("The complaint is decided; the reason is public."), code)
 
 
@@ -164,15 +139,12 @@ def intervention(code: str, item_id: int):
     if not BaseForm().validate_on_submit():
         abort(400)
     action = request.form.get("action")
-    try:
-        if action == "plan":
-            delivery.file_rectification(current_user, item, request.form.get("plan", ""))
-            message = _("The rectification plan is filed.")
-        else:
-            delivery.decide_rectification(current_user, item, action == "accept", request.form.get("reason", ""))
-            message = _("Decision recorded.")
-    except DomainError as exc:
-        return _failed(exc, code)
+    if action == "plan":
+        delivery.file_rectification(current_user, item, request.form.get("plan", ""))
+        message = _("The rectification plan is filed.")
+    else:
+        delivery.decide_rectification(current_user, item, action == "accept", request.form.get("reason", ""))
+        message = _("Decision recorded.")
     return _done(message, code)
 
 
@@ -184,12 +156,9 @@ def closing(code: str):
     if not form.validate_on_submit():
         flash(_("Please fill in every field of the closing report."), "error")
         return redirect(url_for("delivery.desk", code=code, _anchor="closing"))
-    try:
-        delivery.submit_closing(current_user, project, {"outputs": form.outputs.data, "lessons": form.lessons.data,
-                                                        "beneficiaries": form.beneficiaries.data,
-                                                        "spending": form.spending.data})
-    except DomainError as exc:
-        return _failed(exc, code)
+    delivery.submit_closing(current_user, project, {"outputs": form.outputs.data, "lessons": form.lessons.data,
+                                                    "beneficiaries": form.beneficiaries.data,
+                                                    "spending": form.spending.data})
     return _done(_("The closing report is submitted; the community signs it off."), code, "closing")
 
 
@@ -199,11 +168,7 @@ def sign_off(code: str):
     project = project_for(code)
     if not BaseForm().validate_on_submit():
         abort(400)
-    try:
-        delivery.sign_off(current_user, project)
-    except DomainError as exc:
-        return _failed(exc, code)
-    db.session.commit()
+    delivery.sign_off(current_user, project)
     flash(_("Signed off. The evaluation (考榜) is open."), "success")
     return redirect(url_for("delivery.evaluation", code=code))
 
@@ -220,19 +185,14 @@ def _survey_limit() -> str:
 
 @bp.route("/projects/<code>/complaint", methods=["GET", "POST"])
 @limiter.limit(_complaint_limit, methods=["POST"])
+@shows_refusals
 def complaint(code: str):
     project = project_for(code)
     form = ComplaintForm()
     if form.validate_on_submit():
-        try:
-            delivery.file_complaint(project, form.text.data, request.remote_addr or "", form.submission_key.data)
-        except DomainError as exc:
-            db.session.rollback()
-            form.add_domain_error(exc)
-        else:
-            db.session.commit()
-            flash(_("Thank you. The street will examine your complaint and publish its decision."), "success")
-            return redirect(url_for("projects.detail", code=code, _anchor="delivery"))
+        delivery.file_complaint(project, form.text.data, request.remote_addr or "", form.submission_key.data)
+        flash(_("Thank you. The street will examine your complaint and publish its decision."), "success")
+        return redirect(url_for("projects.detail", code=code, _anchor="delivery"))
     return render_template("delivery/complaint.html", project=project, form=form), form_status(form)
 
 
@@ -254,7 +214,6 @@ def report(code: str):
     if project.status.value not in ("delivery", "evaluation", "evaluated", "exited"):
         abort(404)
     data = reports.closing_report(project)
-    db.session.commit()
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f"attachment; filename={project.code}-report.pdf"})
 
@@ -267,6 +226,7 @@ def _labels() -> dict:
 
 @bp.route("/projects/<code>/evaluation", methods=["GET", "POST"])
 @login_required
+@shows_refusals
 def evaluation(code: str):
     project = project_for(code)
     mine = evaluations.my_evaluator(project, current_user)
@@ -278,21 +238,13 @@ def evaluation(code: str):
                        request.form if request.method == "POST" else None) if mine else None
     status = 200
     if request.method == "POST" and form is not None:
-        if form.validate():
-            try:
-                evaluations.submit(current_user, project, {
-                    k: {"score": getattr(form, f"{k}_score").data, "reason": getattr(form, f"{k}_reason").data}
-                    for k in evaluations.INSTRUMENTS[mine.party]})
-            except DomainError as exc:
-                db.session.rollback()
-                form.add_domain_error(exc)
-                status = 400
-            else:
-                db.session.commit()
-                flash(_("Your evaluation is submitted."), "success")
-                return redirect(url_for("delivery.evaluation", code=code))
-        else:
-            status = 400
+        if form.validate_on_submit():
+            evaluations.submit(current_user, project, {
+                k: {"score": getattr(form, f"{k}_score").data, "reason": getattr(form, f"{k}_reason").data}
+                for k in evaluations.INSTRUMENTS[mine.party]})
+            flash(_("Your evaluation is submitted."), "success")
+            return redirect(url_for("delivery.evaluation", code=code))
+        status = 400
     candidates = {
         Party.party.value: db.session.scalars(select(User).where(
             ((User.role == Role.secretary) & User.community_id.in_([c.id for c in project.communities]))
@@ -319,14 +271,8 @@ def assign_evaluators(code: str):
         abort(400)
     chosen = [(db.session.get(User, int(raw)), party) for party in (Party.party, Party.department, Party.experts)
               for raw in request.form.getlist(f"evaluators_{party.value}") if raw.isdigit()]
-    try:
-        evaluations.assign(current_user, project, [(u, p) for u, p in chosen if u is not None])
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Evaluators assigned and notified."), "success")
+    evaluations.assign(current_user, project, [(u, p) for u, p in chosen if u is not None])
+    flash(_("Evaluators assigned and notified."), "success")
     return redirect(url_for("delivery.evaluation", code=code))
 
 
@@ -337,14 +283,8 @@ def finalize(code: str):
     permissions.require(current_user, "evaluation.manage", project)
     if not BaseForm().validate_on_submit():
         abort(400)
-    try:
-        result = evaluations.finalize(current_user, project)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Evaluation final: %(t)s, %(g)s.", t=result.total, g=result.grade.label), "success")
+    result = evaluations.finalize(current_user, project)
+    flash(_("Evaluation final: %(t)s, %(g)s.", t=result.total, g=result.grade.label), "success")
     return redirect(url_for("delivery.evaluation", code=code))
 
 
@@ -355,14 +295,8 @@ def issue_codes(code: str):
     permissions.require(current_user, "evaluation.issue_codes", project)
     form = CodesForm()
     if form.validate_on_submit():
-        try:
-            evaluations.issue_codes(current_user, project, form.count.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Codes issued. Print the sheet and hand one code to each household served."), "success")
+        evaluations.issue_codes(current_user, project, form.count.data)
+        flash(_("Codes issued. Print the sheet and hand one code to each household served."), "success")
     else:
         flash(_("Issue between 1 and 500 codes at a time."), "error")
     return redirect(url_for("delivery.evaluation", code=code, _anchor="codes"))
@@ -396,24 +330,18 @@ def survey_entry():
 
 @bp.route("/survey/<code>", methods=["GET", "POST"])
 @limiter.limit(_survey_limit, methods=["POST"])
+@shows_refusals
 def survey(code: str):
     item = evaluations.find_code(code)
     if item is None:
         abort(404)
-    from marketplace.models import Project
-
     project = db.session.get(Project, item.project_id)
-    error = None
-    if request.method == "POST":
-        if not BaseForm().validate_on_submit():
-            abort(400)
-        try:
-            evaluations.answer_survey(project, code, request.form.to_dict())
-        except DomainError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
-            return render_template("delivery/survey_thanks.html", project=project)
-    return render_template("delivery/survey.html", project=project, item=item, error=error, form=BaseForm(),
+    form = BaseForm()
+    if form.validate_on_submit():
+        evaluations.answer_survey(project, code, request.form.to_dict())
+        return render_template("delivery/survey_thanks.html", project=project)
+    error = form.form_errors[0] if form.form_errors else None
+    if request.method == "POST" and error is None:
+        abort(400)
+    return render_template("delivery/survey.html", project=project, item=item, error=error, form=form,
                            questions=evaluations.SURVEY_QUESTIONS, given=request.form), 400 if error else 200

@@ -9,12 +9,13 @@ from sqlalchemy import func, select
 
 from marketplace.domain.core import permissions
 from marketplace.domain.orgs import organizations
-from marketplace.domain.core.errors import DomainError
+from marketplace.domain.orgs import standing
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.forms.organizations import RejectForm
 from marketplace.models import Organization, VerificationStatus
 from marketplace.views.helpers import get_or_404
+from marketplace.views.transaction import shows_refusals
 
 bp = Blueprint("district", __name__, url_prefix="/district")
 
@@ -38,7 +39,7 @@ def organizations_queue():
 
 def _review_page(org: Organization, reject_form: RejectForm, code: int = 200):
     return render_template("district/organization.html", org=org, reject_form=reject_form,
-                           verify_form=BaseForm(), standing=organizations.standing(org)), code
+                           verify_form=BaseForm(), standing=standing.standing(org)), code
 
 
 @bp.get("/organizations/<int:org_id>")
@@ -56,26 +57,20 @@ def verify(org_id: int):
     permissions.require(current_user, "organization.verify", org)
     if BaseForm().validate_on_submit():
         organizations.verify(current_user, org)
-        db.session.commit()
         flash(_("%(name)s is verified and may now take part.", name=org.name), "success")
     return redirect(url_for("district.organizations"))
 
 
 @bp.post("/organizations/<int:org_id>/reject")
 @login_required
+@shows_refusals
 def reject(org_id: int):
     org = get_or_404(select(Organization).where(Organization.id == org_id))
     permissions.require(current_user, "organization.reject", org)
     form = RejectForm()
     if form.validate_on_submit():
-        try:
-            organizations.reject(current_user, org, form.reason.data)
-        except DomainError as exc:
-            db.session.rollback()
-            form.add_domain_error(exc)
-        else:
-            db.session.commit()
-            flash(_("%(name)s has been rejected; the organization sees your reason.", name=org.name),
-                  "info")
-            return redirect(url_for("district.organizations"))
+        organizations.reject(current_user, org, form.reason.data)
+        flash(_("%(name)s has been rejected; the organization sees your reason.", name=org.name),
+              "info")
+        return redirect(url_for("district.organizations"))
     return _review_page(org, form, 400)

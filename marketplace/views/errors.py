@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db
 
 MESSAGES = {
@@ -33,10 +32,6 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(exc: CSRFError):
         return _page(400, _("The form expired or was sent from elsewhere (CSRF check failed). "
                             "Please reload the page and send it again."))
-
-    @app.errorhandler(DomainError)
-    def domain_error(exc: DomainError):
-        return _page(exc.status_code, exc.message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -4,9 +4,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, request
-from sqlalchemy import Select
+from flask_login import current_user
+from sqlalchemy import Select, select
 
+from marketplace.domain import deadlines, queries
 from marketplace.extensions import db
+from marketplace.models import Category, Community, Project, Street
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_or_404(query: Select[Any]) -> Any:
@@ -33,10 +38,18 @@ def form_status(form: Any) -> int:
 
 def list_context() -> dict[str, Any]:
     """Streets, communities and categories for the list filters (three small queries)."""
-    from sqlalchemy import select
-
-    from marketplace.models import Category, Community, Street
-
     return {"streets": db.session.scalars(select(Street).order_by(Street.id)).all(),
             "communities": db.session.scalars(select(Community).order_by(Community.street_id, Community.id)).all(),
             "categories": db.session.scalars(select(Category).order_by(Category.id)).all()}
+
+
+def project_for(code: str) -> Project:
+    """The project by its code within the user's scope (404 otherwise).
+
+    A writing request first records what the clock has already made due on this project (bidding
+    closed, notice over, an intervention), so the action applies to the state every reader already
+    sees; a reading request never writes — pages show the derived state (`can`, `records.stage`)."""
+    project = get_or_404(queries.project_by_code(current_user, code))
+    if request.method not in SAFE_METHODS:
+        deadlines.catch_up(project)
+    return project

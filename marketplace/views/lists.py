@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,7 +15,7 @@ from marketplace import exports
 from marketplace.domain.core import permissions
 from marketplace.domain.credit import ledger, lists
 from marketplace.domain.orgs import organizations
-from marketplace.domain.core.errors import DomainError
+from marketplace.domain.orgs import standing
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.models import (
@@ -29,7 +31,8 @@ from marketplace.models import (
     Role,
     Street,
 )
-from marketplace.views.helpers import get_or_404
+from marketplace.views.transaction import shows_refusals
+from marketplace.views.helpers import form_status, get_or_404
 
 bp = Blueprint("lists", __name__)
 
@@ -79,20 +82,16 @@ def export(fmt: str):
 
 @bp.route("/district/lists", methods=["GET", "POST"])
 @login_required
+@shows_refusals
 def desk():
     permissions.require(current_user, "lists.manage")
-    status = 200
-    if request.method == "POST" and BaseForm().validate_on_submit():
-        try:
-            period = lists.compute(current_user, request.form.get("period", ""))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            status = 400
-        else:
-            db.session.commit()
-            flash(_("Draft computed for %(code)s: check each entry's reason, then publish.", code=period.code), "success")
-            return redirect(url_for("lists.desk", period=period.code))
+    form = BaseForm()
+    if request.method == "POST" and form.validate_on_submit():
+        period = lists.compute(current_user, request.form.get("period", ""))
+        flash(_("Draft computed for %(code)s: check each entry's reason, then publish.", code=period.code), "success")
+        return redirect(url_for("lists.desk", period=period.code))
+    for message in form.form_errors:
+        flash(message, "error")
     periods = db.session.scalars(select(ListPeriod).order_by(ListPeriod.ends_on.desc())).all()
     chosen = next((p for p in periods if p.code == request.args.get("period")), periods[0] if periods else None)
     pending = db.session.scalars(select(Appeal).where(Appeal.status == AppealStatus.pending)
@@ -103,7 +102,7 @@ def desk():
                                       .options(joinedload(ListEntry.organization)).order_by(ListEntry.kind))) if chosen else []
     return render_template("lists/desk.html", periods=periods, chosen=chosen, entries=entries, pending=pending,
                            proposals=proposals, reviews=reviews, reason=lists.reason_text, confirm=BaseForm(),
-                           grades=list(Grade), typed=request.form.get("period", "")), status
+                           grades=list(Grade), typed=request.form.get("period", "")), form_status(form)
 
 
 @bp.post("/district/lists/<code>/publish")
@@ -111,14 +110,8 @@ def desk():
 def publish(code: str):
     period = get_or_404(select(ListPeriod).where(ListPeriod.code == code))
     if BaseForm().validate_on_submit():
-        try:
-            lists.publish(current_user, period)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Published with an appeal window until %(d)s.", d=period.appeal_until), "success")
+        lists.publish(current_user, period)
+        flash(_("Published with an appeal window until %(d)s.", d=period.appeal_until), "success")
     return redirect(url_for("lists.desk", period=code))
 
 
@@ -127,14 +120,8 @@ def publish(code: str):
 def decide(appeal_id: int):
     item = get_or_404(select(Appeal).where(Appeal.id == appeal_id))
     if BaseForm().validate_on_submit():
-        try:
-            lists.decide_appeal(current_user, item, request.form.get("uphold") == "1", request.form.get("reason", ""))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Decided; the reason is public."), "success")
+        lists.decide_appeal(current_user, item, request.form.get("uphold") == "1", request.form.get("reason", ""))
+        flash(_("Decided; the reason is public."), "success")
     return redirect(url_for("lists.desk"))
 
 
@@ -144,7 +131,6 @@ def confirm_exemplary(proposal_id: int):
     proposal = get_or_404(select(ExemplaryProposal).where(ExemplaryProposal.id == proposal_id))
     if BaseForm().validate_on_submit():
         lists.confirm_exemplary(current_user, proposal)
-        db.session.commit()
         flash(_("%(org)s is confirmed as an exemplary organization (示范性社会组织).", org=proposal.organization.name),
               "success")
     return redirect(url_for("lists.desk"))
@@ -155,21 +141,13 @@ def confirm_exemplary(proposal_id: int):
 def set_grade(org_id: int):
     org = get_or_404(select(Organization).where(Organization.id == org_id))
     if BaseForm().validate_on_submit():
-        from datetime import date
-
         raw, announced = request.form.get("grade", ""), request.form.get("announced_on", "")
         try:
-            day = date.fromisoformat(announced) if announced else None
-            organizations.set_grade(current_user, org, Grade(raw) if raw else None, day)
-            org.grade_review_reason = None
+            grade, day = (Grade(raw) if raw else None), (date.fromisoformat(announced) if announced else None)
         except ValueError:
-            db.session.rollback()
             flash(_("Give the grade and the date it was announced."), "error")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
         else:
-            db.session.commit()
+            organizations.close_rating_review(current_user, org, grade, day)
             flash(_("The rating review of %(org)s is closed.", org=org.name), "success")
     return redirect(url_for("lists.desk"))
 
@@ -185,20 +163,14 @@ def mine():
     if request.method == "POST" and BaseForm().validate_on_submit():
         entry = get_or_404(select(ListEntry).where(ListEntry.id == request.form.get("entry_id", type=int),
                                                    ListEntry.organization_id == org.id))
-        try:
-            lists.appeal(current_user, entry, request.form.get("text", ""), request.form.get("evidence", ""),
-                         repair=request.form.get("repair") == "1")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Sent; the district decides with a public reason."), "success")
-            return redirect(url_for("lists.mine"))
+        lists.appeal(current_user, entry, request.form.get("text", ""), request.form.get("evidence", ""),
+                     repair=request.form.get("repair") == "1")
+        flash(_("Sent; the district decides with a public reason."), "success")
+        return redirect(url_for("lists.mine"))
     entries = db.session.scalars(select(ListEntry).join(ListPeriod).where(
         ListEntry.organization_id == org.id, ListPeriod.status == ListStatus.published)
         .order_by(ListPeriod.ends_on.desc())).all()
     return render_template("lists/mine.html", org=org, score=ledger.score(org.id), ledger=ledger.ledger(org.id),
                            entries=entries, reason=lists.reason_text, confirm=BaseForm(), today=lists.clock.today(),
-                           black=lists.active_black(org.id), event_label=ledger.event_label,
+                           black=standing.active_black(org.id), event_label=ledger.event_label,
                            window=lists.rules.get_rule("credit.window_months"))

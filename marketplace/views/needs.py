@@ -13,11 +13,11 @@ from marketplace import exports
 from marketplace.domain import queries
 from marketplace.domain.assess import needs
 from marketplace.domain.core import permissions, rules, timeline, uploads
-from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.forms.needs import AssignForm, DecideForm, MergeForm, WishForm
 from marketplace.models import Community, Need, NeedPhoto, NeedStatus, Street, User
 from marketplace.views.helpers import form_status, get_or_404, list_context
+from marketplace.views.transaction import shows_refusals
 
 bp = Blueprint("needs", __name__)
 
@@ -39,6 +39,7 @@ def _wish_limit() -> str:
 
 @bp.route("/wish", methods=["GET", "POST"])
 @limiter.limit(_wish_limit, methods=["POST"])
+@shows_refusals
 def wish():
     form = WishForm()
     form.community_id.choices = _community_choices()
@@ -47,15 +48,9 @@ def wish():
         if community is None:
             form.community_id.errors = [_("Choose your community.")]
         else:
-            try:
-                needs.submit_wish(community, form.content.data, form.contact.data, request.remote_addr or "",
-                                  form.submission_key.data)
-            except DomainError as exc:
-                db.session.rollback()
-                form.add_domain_error(exc)
-            else:
-                db.session.commit()
-                return render_template("needs/wish_thanks.html", community=community)
+            needs.submit_wish(community, form.content.data, form.contact.data, request.remote_addr or "",
+                              form.submission_key.data)
+            return render_template("needs/wish_thanks.html", community=community)
     return render_template("needs/wish.html", form=form), form_status(form)
 
 
@@ -128,16 +123,10 @@ def merge(code: str):
     form = _merge_form(need, request.form)
     if form.validate_on_submit():
         survivor = db.session.get(Need, form.survivor_id.data)
-        try:
-            needs.merge(current_user, need, survivor)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("%(dup)s is merged into %(code)s; it keeps its case code.", dup=need.code, code=survivor.code),
-                  "success")
-            return redirect(url_for("needs.detail", code=survivor.code))
+        needs.merge(current_user, need, survivor)
+        flash(_("%(dup)s is merged into %(code)s; it keeps its case code.", dup=need.code, code=survivor.code),
+              "success")
+        return redirect(url_for("needs.detail", code=survivor.code))
     else:
         flash(_("Choose the need to merge into."), "error")
     return redirect(url_for("needs.detail", code=code))
@@ -145,6 +134,7 @@ def merge(code: str):
 
 @bp.route("/needs/<code>/assign", methods=["GET", "POST"])
 @login_required
+@shows_refusals
 def assign(code: str):
     need = _need(code)
     permissions.require(current_user, "need.assign_reviewers", need)
@@ -155,15 +145,9 @@ def assign(code: str):
                                  for u in experts if u.id not in already]
     if form.validate_on_submit():
         chosen = [u for u in experts if u.id in set(form.reviewer_ids.data or [])]
-        try:
-            needs.assign_reviewers(current_user, need, chosen)
-        except DomainError as exc:
-            db.session.rollback()
-            form.add_domain_error(exc)
-        else:
-            db.session.commit()
-            flash(_("Reviewers assigned; they have been notified."), "success")
-            return redirect(url_for("needs.detail", code=code))
+        needs.assign_reviewers(current_user, need, chosen)
+        flash(_("Reviewers assigned; they have been notified."), "success")
+        return redirect(url_for("needs.detail", code=code))
     assigned = db.session.scalars(select(User).where(User.id.in_(already)).options(
         joinedload(User.expert_profile))).all()
     return render_template("needs/assign.html", need=need, form=form, assigned=assigned), form_status(form)
@@ -171,20 +155,15 @@ def assign(code: str):
 
 @bp.post("/needs/<code>/decide")
 @login_required
+@shows_refusals
 def decide(code: str):
     need = _need(code)
     permissions.require(current_user, "need.decide", need)
     form = DecideForm()
     if form.validate_on_submit():
-        try:
-            needs.decide(current_user, need, form.decision.data == "approve", form.reason.data)
-        except DomainError as exc:
-            db.session.rollback()
-            form.add_domain_error(exc)
-        else:
-            db.session.commit()
-            flash(_("Decision recorded: %(status)s.", status=need.status.label), "success")
-            return redirect(url_for("needs.detail", code=code))
+        needs.decide(current_user, need, form.decision.data == "approve", form.reason.data)
+        flash(_("Decision recorded: %(status)s.", status=need.status.label), "success")
+        return redirect(url_for("needs.detail", code=code))
     need = _need(code)
     return render_template("needs/detail.html", need=need, events=timeline.public_timeline(need), private=True,
                            threshold=rules.get_rule("need.publish_threshold"), decide_form=form,

@@ -4,7 +4,6 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from marketplace.domain.core import notify
-from marketplace.extensions import db
 from marketplace.forms import BaseForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -22,5 +21,4 @@ def index():
 def read_all():
     if BaseForm().validate_on_submit():
         notify.mark_all_read(current_user)
-        db.session.commit()
     return redirect(url_for("notifications.index"))

@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from marketplace.domain.core import permissions
 from marketplace.domain.orgs import organizations
-from marketplace.domain.core.errors import DomainError
+from marketplace.domain.orgs import standing
 from marketplace.extensions import db, limiter
 from marketplace.forms import BaseForm
 from marketplace.forms.organizations import OrganizationProfileForm, RegistrationForm
 from marketplace.models import Category, Organization, Role, Street
 from marketplace.views.helpers import form_status
+from marketplace.views.transaction import shows_refusals
 
 bp = Blueprint("organizations", __name__)
 
@@ -34,24 +35,19 @@ def _register_limit() -> str:
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
+@shows_refusals
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = _with_choices(RegistrationForm())
     if form.validate_on_submit():
-        try:
-            user = organizations.register(form.profile_data(), username=form.username.data,
-                                          password=form.password.data,
-                                          display_name=form.display_name.data)
-        except DomainError as exc:
-            db.session.rollback()
-            form.add_domain_error(exc)
-        else:
-            db.session.commit()
-            login_user(user)
-            flash(_("Thank you. Your organization is registered and waits for the district's "
-                    "verification; you will see the result here."), "success")
-            return redirect(url_for("organizations.mine"))
+        user = organizations.register(form.profile_data(), username=form.username.data,
+                                      password=form.password.data,
+                                      display_name=form.display_name.data)
+        login_user(user)
+        flash(_("Thank you. Your organization is registered and waits for the district's "
+                "verification; you will see the result here."), "success")
+        return redirect(url_for("organizations.mine"))
     return render_template("organizations/register.html", form=form), form_status(form)
 
 
@@ -68,12 +64,13 @@ def _own_organization() -> Organization:
 def mine():
     org = _own_organization()
     return render_template("organizations/mine.html", org=org,
-                           standing=organizations.standing(org),
+                           standing=standing.standing(org),
                            confirm=BaseForm())
 
 
 @bp.route("/my/organization/edit", methods=["GET", "POST"])
 @login_required
+@shows_refusals
 def edit():
     org = _own_organization()
     permissions.require(current_user, "organization.edit", org)
@@ -82,15 +79,9 @@ def edit():
         form.category_ids.data = [c.id for c in org.categories]
         form.street_ids.data = [s.id for s in org.streets]
     if form.validate_on_submit():
-        try:
-            organizations.update_profile(current_user, org, form.profile_data())
-        except DomainError as exc:
-            db.session.rollback()
-            form.add_domain_error(exc)
-        else:
-            db.session.commit()
-            flash(_("The profile has been saved."), "success")
-            return redirect(url_for("organizations.mine"))
+        organizations.update_profile(current_user, org, form.profile_data())
+        flash(_("The profile has been saved."), "success")
+        return redirect(url_for("organizations.mine"))
     return render_template("organizations/edit.html", form=form, org=org), form_status(form)
 
 
@@ -101,6 +92,5 @@ def resubmit():
     permissions.require(current_user, "organization.resubmit", org)
     if BaseForm().validate_on_submit():
         organizations.resubmit(current_user, org)
-        db.session.commit()
         flash(_("Your application has been sent to the district again."), "success")
     return redirect(url_for("organizations.mine"))

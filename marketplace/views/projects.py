@@ -11,16 +11,19 @@ from sqlalchemy import select
 from marketplace import exports
 from marketplace.domain import queries
 from marketplace.domain.assess import needs
-from marketplace.domain.core import permissions, rules, timeline
-from marketplace.domain.tender import projects
+from marketplace.domain.core import permissions, records, rules, timeline
+from marketplace.domain.deliver import delivery, evaluations
+from marketplace.domain.tender import awards, bids, projects
+from marketplace.exports_ocds import package, published_projects
 from marketplace.domain.core.clock import LOCAL_TZ as LOCAL
-from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
+from marketplace.forms.bids import RepublishForm
 from marketplace.forms.needs import AnswerForm, QuestionForm, ReasonForm
 from marketplace.forms.projects import CRITERIA_FIELDS, ProjectForm
 from marketplace.models import Category, Community, Need, Project, ProjectStatus, Question, Regime
-from marketplace.views.helpers import form_status, get_or_404, list_context
+from marketplace.views.helpers import form_status, get_or_404, list_context, project_for
+from marketplace.views.transaction import shows_refusals
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
@@ -49,8 +52,6 @@ def export(fmt: str):
 def ocds_all():
     """The published projects as OCDS 1.1 release packages, 100 projects per page: ?page=2 …
     A page past the end is a 404; `links.next` (OCDS pagination extension) names the next page."""
-    from marketplace.exports_ocds import package, published_projects
-
     page = request.args.get("page", 1, type=int)
     if page is None or page < 1:
         abort(404)
@@ -68,8 +69,6 @@ def ocds_all():
 @bp.get("/<code>/ocds.json")
 def ocds(code: str):
     """Every contracting process of one project (one release per ocid)."""
-    from marketplace.exports_ocds import package
-
     project = _project(code)
     if project.status is ProjectStatus.draft:
         abort(404)
@@ -88,16 +87,11 @@ def _criteria_labels() -> dict:
 
 @bp.get("/<code>")
 def detail(code: str):
-    from marketplace.views.bidding import project_for
-
-    project = project_for(code)  # bidding closes by itself at the deadline, on the next access
+    project = project_for(code)
     return render_template("projects/detail.html", **_detail_context(project))
 
 
 def _detail_context(project: Project, **extra) -> dict:
-    from marketplace.domain.tender import awards, bids
-    from marketplace.forms.bids import RepublishForm
-
     context = {
         "project": project, "events": timeline.public_timeline(project), "labels": _criteria_labels(),
         "question_form": QuestionForm(), "answer_form": AnswerForm(), "withdraw_form": ReasonForm(),
@@ -106,9 +100,8 @@ def _detail_context(project: Project, **extra) -> dict:
         "member": awards.panel_member(project, current_user), "has_award": bool(awards.awards_of(project)),
         "refusals": None, "own_bid": None,
     }
-    if project.status.value in ("delivery", "evaluation", "evaluated", "exited"):
-        from marketplace.domain.deliver import delivery, evaluations
-
+    if records.stage(project) in (ProjectStatus.delivery, ProjectStatus.evaluation, ProjectStatus.evaluated,
+                                  ProjectStatus.exited):
         context.update(milestones=delivery.milestones(project), result=evaluations.result_of(project),
                        deal=delivery.contract(project),
                        evaluator=evaluations.my_evaluator(project, current_user))
@@ -132,6 +125,7 @@ def _form_choices(form: ProjectForm, street_id: int, current: list[Need] | None 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@shows_refusals
 def new():
     permissions.require(current_user, "project.create")
     key = request.form.get("submission_key")
@@ -152,15 +146,9 @@ def new():
             getattr(form, key).data = weight
     if form.validate_on_submit():
         selected = [n for n in available if n.id in set(form.need_ids.data or [])]
-        try:
-            project = projects.create(current_user, selected, form.project_data(), form.submission_key.data)
-        except DomainError as exc:
-            db.session.rollback()
-            form.add_domain_error(exc)
-        else:
-            db.session.commit()
-            flash(_("Draft %(code)s saved. Check it, then publish it.", code=project.code), "success")
-            return redirect(url_for("projects.detail", code=project.code))
+        project = projects.create(current_user, selected, form.project_data(), form.submission_key.data)
+        flash(_("Draft %(code)s saved. Check it, then publish it.", code=project.code), "success")
+        return redirect(url_for("projects.detail", code=project.code))
     return render_template("projects/form.html", form=form, project=None, rules=_window_rules(),
                            criteria_fields=CRITERIA_FIELDS), form_status(form)
 
@@ -175,6 +163,7 @@ def _window_rules() -> dict:
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])
 @login_required
+@shows_refusals
 def edit(code: str):
     project = _project(code)
     permissions.require(current_user, "project.edit", project)
@@ -184,15 +173,9 @@ def edit(code: str):
     if not form.is_submitted():
         form.load(project)
     if form.validate_on_submit():
-        try:
-            projects.update(current_user, project, form.project_data())
-        except DomainError as exc:
-            db.session.rollback()
-            form.add_domain_error(exc)
-        else:
-            db.session.commit()
-            flash(_("The draft is saved."), "success")
-            return redirect(url_for("projects.detail", code=code))
+        projects.update(current_user, project, form.project_data())
+        flash(_("The draft is saved."), "success")
+        return redirect(url_for("projects.detail", code=code))
     return render_template("projects/form.html", form=form, project=project, rules=_window_rules(),
                            criteria_fields=CRITERIA_FIELDS), form_status(form)
 
@@ -203,13 +186,7 @@ def publish(code: str):
     project = _project(code)
     permissions.require(current_user, "project.publish", project)
     if BaseForm().validate_on_submit():
-        try:
-            projects.publish(current_user, project)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return redirect(url_for("projects.edit", code=code))
-        db.session.commit()
+        projects.publish(current_user, project)
         flash(_("Published (发榜): %(code)s is open for bids until %(d)s.", code=code,
                 d=project.bid_deadline.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")), "success")
     return redirect(url_for("projects.detail", code=code))
@@ -223,7 +200,6 @@ def withdraw(code: str):
     form = ReasonForm()
     if form.validate_on_submit():
         projects.withdraw(current_user, project, form.reason.data)
-        db.session.commit()
         flash(_("The project is withdrawn; the reason is public."), "info")
     else:
         flash(_("Give the reason; it is public."), "error")
@@ -236,14 +212,8 @@ def ask(code: str):
     project = _project(code)
     form = QuestionForm()
     if form.validate_on_submit():
-        try:
-            projects.ask(current_user, project, form.text.data, form.submission_key.data)
-        except DomainError as exc:  # e.g. the Q&A deadline passed while the form was open
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Your question is sent; the answer will be published here."), "success")
+        projects.ask(current_user, project, form.text.data, form.submission_key.data)
+        flash(_("Your question is sent; the answer will be published here."), "success")
         return redirect(url_for("projects.detail", code=code, _anchor="qa"))
     permissions.require(current_user, "project.ask", project)
     return render_template("projects/detail.html", **_detail_context(project, question_form=form)), 400
@@ -258,7 +228,6 @@ def answer(code: str, question_id: int):
     form = AnswerForm()
     if form.validate_on_submit():
         projects.answer(current_user, question, form.answer.data)
-        db.session.commit()
         flash(_("The answer is published."), "success")
     else:
         flash(_("Write the answer."), "error")

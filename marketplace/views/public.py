@@ -8,13 +8,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.domain.core import audit, permissions, rules, workdays
-from marketplace.domain.orgs import organizations
+from marketplace.domain.credit import ledger
+from marketplace.domain.orgs import standing
 from marketplace.extensions import db
 from marketplace.models import (
     Alliance,
     Category,
     Community,
+    Need,
     Organization,
+    Project,
+    ProjectStatus,
     Street,
     VerificationStatus,
 )
@@ -27,8 +31,6 @@ PAGE_SIZE = 20
 
 @bp.get("/")
 def home():
-    from marketplace.models import Need, Project, ProjectStatus
-
     stats = {
         "streets": db.session.scalar(select(func.count(Street.id))),
         "communities": db.session.scalar(select(func.count(Community.id))),
@@ -76,21 +78,19 @@ def organizations_list():
         categories=db.session.scalars(select(Category).order_by(Category.id)).all(),
         alliances=list(Alliance), filters={"alliance": alliance, "street": street_id,
                                            "category": category_id, "q": q},
-        effective_grade=organizations.effective_grade,
+        effective_grade=standing.effective_grade,
     )
 
 
 @bp.get("/organizations/<int:org_id>")
 def organization(org_id: int):
     org = get_or_404(permissions.organizations_query(current_user).where(Organization.id == org_id))
-    from marketplace.domain.credit import ledger, lists
-
     return render_template(
         "public/organization.html", org=org,
-        standing=organizations.standing(org),
+        standing=standing.standing(org),
         private=permissions.can(current_user, "organization.view_private", org),
         score=ledger.score(org.id), ledger=ledger.ledger(org.id)[:50], event_label=ledger.event_label,
-        black=lists.active_black(org.id), red=lists.on_current_red_list(org.id),
+        black=standing.active_black(org.id), red=standing.on_current_red_list(org.id),
     )
 
 

@@ -10,11 +10,11 @@ from sqlalchemy.orm import joinedload
 
 from marketplace.domain.assess import needs
 from marketplace.domain.core import permissions, rules
-from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms.needs import review_form
 from marketplace.models import Community, Need, NeedReview
 from marketplace.views.helpers import get_or_404
+from marketplace.views.transaction import shows_refusals
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -36,6 +36,7 @@ def index():
 
 @bp.route("/<code>", methods=["GET", "POST"])
 @login_required
+@shows_refusals
 def review(code: str):
     permissions.require(current_user, "reviews.list")
     item = get_or_404(select(NeedReview).join(NeedReview.need).where(
@@ -49,15 +50,9 @@ def review(code: str):
         if form.validate():
             scores = {k: {"score": getattr(form, f"{k}_score").data, "reason": getattr(form, f"{k}_reason").data}
                       for k in criteria}
-            try:
-                needs.submit_review(current_user, item, scores)
-            except DomainError as exc:
-                db.session.rollback()
-                form.add_domain_error(exc)
-            else:
-                db.session.commit()
-                flash(_("Your review is submitted. You can now see the other reviewers' scores."), "success")
-                return redirect(url_for("reviews.review", code=code))
+            needs.submit_review(current_user, item, scores)
+            flash(_("Your review is submitted. You can now see the other reviewers' scores."), "success")
+            return redirect(url_for("reviews.review", code=code))
         status = 400
     # independence: others' scores only after one's own
     others = [r for r in need.reviews if r.submitted_at is not None] if item.submitted_at else []

@@ -5,6 +5,7 @@ import pytest
 from werkzeug.exceptions import Forbidden
 
 from marketplace.domain.core import clock, scoring
+from marketplace.domain import deadlines
 from marketplace.domain.tender import awards
 from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
@@ -90,8 +91,8 @@ def test_tick_closes_due_projects_once():
     project, _ = published_project()
     submitted_bid(project)
     with clock.frozen(project.bid_deadline + timedelta(seconds=1)):
-        assert awards.tick() == {"closed": 1, "finalized": 0}
-        assert awards.tick() == {"closed": 0, "finalized": 0}
+        assert deadlines.tick() == {"closed": 1, "finalized": 0, "interventions": 0}
+        assert deadlines.tick() == {"closed": 0, "finalized": 0, "interventions": 0}
     assert project.status is ProjectStatus.reviewing
 
 

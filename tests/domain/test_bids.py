@@ -9,6 +9,7 @@ from werkzeug.exceptions import Forbidden
 from marketplace.domain.core import clock
 from marketplace.domain.tender import bids
 from marketplace.domain.core.errors import InvalidTransition, ValidationError
+from marketplace.domain.orgs import standing
 from marketplace.extensions import db
 from marketplace.models import (
     BidStatus,
@@ -52,7 +53,7 @@ def test_each_reason_is_named():
                                               (Grade.a4, 3), (Grade.a5, 4)])
 def test_capacity_limit_by_grade(grade, limit):
     org = make_org(grade=grade)
-    assert bids.capacity_limit(org) == limit
+    assert standing.capacity_limit(org) == limit
 
 
 def test_at_capacity_an_organization_cannot_bid():

@@ -8,6 +8,7 @@ from marketplace.domain.core import clock
 from marketplace.domain.credit import ledger, lists
 from marketplace.domain.tender import bids
 from marketplace.domain.core.errors import InvalidTransition, ValidationError
+from marketplace.domain.orgs import standing
 from marketplace.extensions import db
 from marketplace.models import ExemplaryProposal, Grade, ListEntry, Role
 from tests.factories import bare_project, bidder, make_org, make_user, published_project
@@ -109,14 +110,14 @@ def test_the_black_list_bans_bidding_until_its_end_and_an_upheld_appeal_lifts_it
     refusal = [r for r in bids.refusals(org, project) if r.code == "black_list"]
     assert refusal and "2027-11-26" in refusal[0].message
     with clock.frozen(clock.now() + timedelta(days=370)):
-        assert lists.active_black(org.id) is None  # the ban ends
+        assert standing.active_black(org.id) is None  # the ban ends
     with pytest.raises(Forbidden):  # only its own entries
         lists.appeal(bidder(), entry, "这不是我们的条目，但我们想申诉")
     item = lists.appeal(user, entry, "不合格评价所依据的评分表录入有误，附原始评分表。", "原始评分表扫描件")
     with pytest.raises(InvalidTransition):  # one at a time
         lists.appeal(user, entry, "再次申诉同一条目内容足够长")
     lists.decide_appeal(admin, item, True, "经核实评分录入错误，申诉成立，移出黑榜。")
-    assert entry.removed_at is not None and lists.active_black(org.id) is None
+    assert entry.removed_at is not None and standing.active_black(org.id) is None
     assert not [r for r in bids.refusals(org, project) if r.code == "black_list"]
 
 
@@ -142,7 +143,7 @@ def test_red_list_bonus_and_two_consecutive_red_periods_propose_exemplary():
     with clock.frozen(clock.now().replace(month=9, day=30)):
         q3 = lists.compute(admin, "2026Q3")
         lists.publish(admin, q3)
-    assert lists.red_bonus(star.id) == Decimal("2")
+    assert standing.red_bonus(star.id) == Decimal("2")
     q4 = lists.compute(admin, "2026Q4")
     lists.publish(admin, q4)
     proposed = {p.organization_id for p in db.session.scalars(db.select(ExemplaryProposal))}

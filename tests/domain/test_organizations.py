@@ -6,6 +6,7 @@ from werkzeug.exceptions import Forbidden
 from marketplace.domain.core import audit, clock
 from marketplace.domain.orgs import organizations
 from marketplace.domain.core.errors import ValidationError
+from marketplace.domain.orgs import standing
 from marketplace.extensions import db
 from marketplace.models import (
     AuditEntry,
@@ -86,17 +87,17 @@ def test_rejection_needs_a_reason_and_the_organization_can_resubmit():
     (date(2025, 1, 1), date(2026, 1, 1), date(2030, 12, 31)),
 ])
 def test_grade_validity_runs_from_next_january_to_the_fifth_december(announced, valid_from, valid_until):
-    assert organizations.grade_validity(announced) == (valid_from, valid_until)
+    assert standing.grade_validity(announced) == (valid_from, valid_until)
 
 
 def test_an_expired_or_future_grade_counts_as_none():
     org = make_org(grade=Grade.a4, valid=(date(2021, 1, 1), date(2025, 12, 31)))
-    assert organizations.effective_grade(org, date(2025, 12, 31)) is Grade.a4
-    assert organizations.effective_grade(org, date(2026, 1, 1)) is None
-    assert organizations.standing(org, date(2026, 1, 1)).grade_state == "expired"
-    assert organizations.effective_grade(org, date(2020, 12, 31)) is None
-    assert organizations.standing(org, date(2020, 12, 31)).grade_state == "not_yet"
-    assert organizations.standing(make_org(), date(2026, 1, 1)).grade_state == "none"
+    assert standing.effective_grade(org, date(2025, 12, 31)) is Grade.a4
+    assert standing.effective_grade(org, date(2026, 1, 1)) is None
+    assert standing.standing(org, date(2026, 1, 1)).grade_state == "expired"
+    assert standing.effective_grade(org, date(2020, 12, 31)) is None
+    assert standing.standing(org, date(2020, 12, 31)).grade_state == "not_yet"
+    assert standing.standing(make_org(), date(2026, 1, 1)).grade_state == "none"
 
 
 def test_national_list_entries_count_between_listing_and_removal():
@@ -106,9 +107,9 @@ def test_national_list_entries_count_between_listing_and_removal():
                                      source="民政局公告"))
     db.session.flush()
     db.session.refresh(org)
-    assert organizations.active_national_entries(org, date(2026, 2, 28)) == []
-    assert len(organizations.active_national_entries(org, date(2026, 3, 1))) == 1
-    assert organizations.active_national_entries(org, date(2026, 9, 1)) == []
+    assert standing.active_national_entries(org, date(2026, 2, 28)) == []
+    assert len(standing.active_national_entries(org, date(2026, 3, 1))) == 1
+    assert standing.active_national_entries(org, date(2026, 9, 1)) == []
 
 
 def test_set_grade_records_validity_from_the_announcement():

@@ -3,6 +3,7 @@
 from datetime import timedelta
 from io import BytesIO
 
+from marketplace.domain import deadlines
 from marketplace.domain.core import clock
 from marketplace.domain.tender import bids
 from marketplace.extensions import db
@@ -102,8 +103,12 @@ def test_full_award_journey_through_http(app):
     code = project.code
     with clock.frozen(project.bid_deadline + timedelta(hours=1)):
         street = _client(app, officer)
-        assert "评审组、路演与承榜" in street.get(f"/projects/{code}").get_data(as_text=True)  # closes on access
+        # the deadline takes effect for every reader at its instant; the GET itself writes nothing
+        assert "评审组、路演与承榜" in street.get(f"/projects/{code}").get_data(as_text=True)
         db.session.expire_all()
+        assert db.session.get(Project, project.id).status is ProjectStatus.bidding
+        assert deadlines.tick()["closed"] == 1  # cron records the transition
+        db.session.commit()
         assert db.session.get(Project, project.id).status is ProjectStatus.reviewing
         page = street.get(f"/projects/{code}/panel").get_data(as_text=True)
         token = csrf_token_from(page)

@@ -2,6 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 from marketplace.domain.credit import ledger, lists
+from marketplace.domain.orgs import standing
 from marketplace.extensions import db
 from marketplace.models import CreditEvent, ListPeriod, ListStatus, Role
 from tests.conftest import Auth, csrf_token_from
@@ -43,7 +44,7 @@ def test_compute_publish_appeal_through_the_pages(app):
     assert "已列入平台黑榜" in c.get(f"/projects/{project.code}").get_data(as_text=True)
     mine = c.get("/my/credit").get_data(as_text=True)
     assert "信用分：45.00" in mine
-    entry_id = lists.active_black(org.id).id
+    entry_id = standing.active_black(org.id).id
     c.post("/my/credit", data={"csrf_token": csrf_token_from(mine), "entry_id": entry_id, "repair": "0",
                                "text": "该不合格评价的评分表录入错误，附原始评分表。"})
     desk_page = desk.get("/district/lists").get_data(as_text=True)

@@ -13,29 +13,58 @@ from typing import Any
 from sqlalchemy import Select, select
 from werkzeug.exceptions import Forbidden
 
-from marketplace.models import Organization, Role, User, VerificationStatus
+from marketplace.domain.core import clock, records
+from marketplace.extensions import db
+from marketplace.models import (
+    AppealStatus,
+    AwardStatus,
+    BidStatus,
+    ComplaintStatus,
+    Evaluator,
+    InterventionStatus,
+    ListKind,
+    ListStatus,
+    MilestoneStatus,
+    Need,
+    NeedStatus,
+    ObjectionStatus,
+    Organization,
+    PartnerStatus,
+    Project,
+    ProjectStatus,
+    Role,
+    User,
+    VerificationStatus,
+    WishStatus,
+)
 
 Rule = Callable[[User, Any], bool]
 _RULES: dict[str, Rule] = {}
+_PUBLIC: set[str] = set()
 
 
-def rule(*actions: str) -> Callable[[Rule], Rule]:
+def rule(*actions: str, public: bool = False) -> Callable[[Rule], Rule]:
+    """Register the rule deciding `actions`. A public rule is also asked for anonymous visitors
+    (residents act without an account: complaints, the survey); it must not read the user."""
     def register(fn: Rule) -> Rule:
         for action in actions:
             if action in _RULES:
                 raise RuntimeError(f"permission {action!r} defined twice")
             _RULES[action] = fn
+            if public:
+                _PUBLIC.add(action)
         return fn
 
     return register
 
 
 def can(user: Any, action: str, obj: Any = None) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
     check = _RULES.get(action)
     if check is None:
         raise KeyError(f"unknown permission {action!r}")
+    signed_in = user is not None and getattr(user, "is_authenticated", False) and user.is_active
+    if not signed_in and action not in _PUBLIC:
+        return False
     return bool(check(user, obj))
 
 
@@ -115,8 +144,6 @@ def _street_of_need(need: Any) -> int:
 
 @rule("wish.triage")
 def _triage_wish(user: User, wish: Any) -> bool:
-    from marketplace.models import WishStatus
-
     return _in_community(user, wish.community_id) and wish.status is WishStatus.new
 
 
@@ -137,8 +164,6 @@ def _view_need_private(user: User, need: Any) -> bool:
 
 @rule("need.merge")
 def _merge_need(user: User, need: Any) -> bool:
-    from marketplace.models import NeedStatus
-
     open_states = (NeedStatus.recorded, NeedStatus.in_review, NeedStatus.approved)
     in_scope = _in_community(user, need.community_id) or (
         user.role is Role.street and user.street_id == _street_of_need(need))
@@ -147,16 +172,13 @@ def _merge_need(user: User, need: Any) -> bool:
 
 @rule("need.assign_reviewers", "need.decide")
 def _street_decides(user: User, need: Any) -> bool:
-    from marketplace.models import NeedStatus
-
+    """Assign reviewers, then approve (the domain checks the mean against the threshold) or decline."""
     return (user.role is Role.street and user.street_id == _street_of_need(need)
             and need.status in (NeedStatus.recorded, NeedStatus.in_review))
 
 
 @rule("need.review")
 def _review_need(user: User, review: Any) -> bool:
-    from marketplace.models import NeedStatus
-
     return (user.role is Role.expert and review.reviewer_id == user.id
             and review.submitted_at is None and review.need.status is NeedStatus.in_review)
 
@@ -178,20 +200,28 @@ def _create_project(user: User, _obj: Any) -> bool:
     return user.role is Role.street and user.street_id is not None
 
 
+@rule("project.create_from")
+def _project_from_need(user: User, need: Any) -> bool:
+    """An approved need of the officer's street becomes (part of) a project."""
+    return (user.role is Role.street and user.street_id == _street_of_need(need)
+            and need.status is NeedStatus.approved)
+
+
+@rule("project.open_for_bids", public=True)
+def _open_for_bids(_user: Any, project: Any) -> bool:
+    return records.stage(project) is ProjectStatus.bidding
+
+
 @rule("project.edit", "project.publish")
 def _edit_project(user: User, project: Any) -> bool:
-    from marketplace.models import ProjectStatus
-
     return (user.role is Role.street and user.street_id == project.street_id
-            and project.status is ProjectStatus.draft)
+            and records.stage(project) is ProjectStatus.draft)
 
 
 @rule("project.withdraw")
 def _withdraw_project(user: User, project: Any) -> bool:
-    from marketplace.models import ProjectStatus
-
     return (user.role is Role.street and user.street_id == project.street_id
-            and project.status in (ProjectStatus.draft, ProjectStatus.bidding))
+            and records.stage(project) in (ProjectStatus.draft, ProjectStatus.bidding))
 
 
 @rule("project.view_draft")
@@ -201,34 +231,25 @@ def _view_draft(user: User, project: Any) -> bool:
 
 @rule("project.ask")
 def _ask(user: User, project: Any) -> bool:
-    from marketplace.domain.core import clock
-    from marketplace.models import ProjectStatus
-
     return (user.role is Role.organization and user.organization is not None
             and user.organization.status is VerificationStatus.verified
-            and project.status is ProjectStatus.bidding and clock.now() < project.qa_deadline)
+            and records.stage(project) is ProjectStatus.bidding and clock.now() < project.qa_deadline)
 
 
 @rule("question.answer")
 def _answer(user: User, question: Any) -> bool:
-    from marketplace.models import ProjectStatus
-
     return (user.role is Role.street and user.street_id == question.project.street_id
-            and question.answer is None and question.project.status is ProjectStatus.bidding)
+            and question.answer is None and records.stage(question.project) is ProjectStatus.bidding)
 
 
 def needs_query(user: Any) -> Select[Any]:
     """Needs a user may look at publicly: every need except those nobody outside may see yet
     (none are secret here: a need's public page shows no personal data)."""
-    from marketplace.models import Need
-
     return select(Need)
 
 
 def projects_query(user: Any) -> Select[Any]:
     """Published and withdrawn projects for everyone; drafts only for their street and the district."""
-    from marketplace.models import Project, ProjectStatus
-
     query = select(Project)
     if has_role(user, Role.admin):
         return query
@@ -250,8 +271,6 @@ def _see_scores(user: User, need: Any) -> bool:
 def mean_visible(user: Any, need: Any) -> bool:
     """The mean review score is public once the street has decided; before that only those who may
     see the scores see it (so a reviewer cannot read another's total before submitting)."""
-    from marketplace.models import NeedStatus
-
     if need.status not in (NeedStatus.recorded, NeedStatus.in_review):
         return True
     return can(user, "need.see_scores", need)
@@ -261,77 +280,67 @@ def mean_visible(user: Any, need: Any) -> bool:
 
 @rule("bid.prepare")
 def _prepare_bid(user: User, project: Any) -> bool:
-    from marketplace.models import ProjectStatus
-
     return (user.role is Role.organization and user.organization_id is not None
-            and project.status is ProjectStatus.bidding)
+            and records.stage(project) is ProjectStatus.bidding)
 
 
 @rule("bid.edit")
 def _edit_bid(user: User, bid: Any) -> bool:
-    from marketplace.models import BidStatus
-
     return (user.role is Role.organization and user.organization_id == bid.organization_id
-            and bid.status in (BidStatus.draft, BidStatus.submitted))
+            and bid.status in (BidStatus.draft, BidStatus.submitted)
+            and records.stage(bid.project) is ProjectStatus.bidding)
 
 
 @rule("bid.confirm_partner")
 def _confirm_partner(user: User, partner: Any) -> bool:
-    from marketplace.models import PartnerStatus
-
     return (user.role is Role.organization and user.organization_id == partner.organization_id
             and partner.status is PartnerStatus.invited)
+
+
+@rule("bid.score")
+def _score_bid(user: User, bid: Any) -> bool:
+    """A panel member who signed the declaration and did not recuse scores each submitted bid once."""
+    member = records.panel_member(bid.project, user)
+    return (member is not None and member.declared_at is not None and member.recused_at is None
+            and bid.status is BidStatus.submitted and records.stage(bid.project) is ProjectStatus.reviewing)
 
 
 # --- 承榜: panel, award, objections -------------------------------------------------------------
 
 @rule("panel.manage", "roadshow.schedule", "award.decide")
 def _street_of_project(user: User, project: Any) -> bool:
-    from marketplace.models import ProjectStatus
-
     return (user.role is Role.street and user.street_id == project.street_id
-            and project.status is ProjectStatus.reviewing)
+            and records.stage(project) is ProjectStatus.reviewing)
 
 
 @rule("panel.view")
 def _panel_view(user: User, project: Any) -> bool:
     """The street's page of panel, roadshows and award, from bidding's close to the delivery."""
-    from marketplace.models import ProjectStatus
-
     return (user.role is Role.street and user.street_id == project.street_id
-            and project.status in (ProjectStatus.reviewing, ProjectStatus.notice, ProjectStatus.delivery))
+            and records.stage(project) in (ProjectStatus.reviewing, ProjectStatus.notice, ProjectStatus.delivery))
 
 
 @rule("project.republish")
 def _republish(user: User, project: Any) -> bool:
-    from marketplace.models import ProjectStatus
-
     return (user.role is Role.street and user.street_id == project.street_id
-            and project.status in (ProjectStatus.failed, ProjectStatus.exited))
+            and records.stage(project) in (ProjectStatus.failed, ProjectStatus.exited))
 
 
 @rule("objection.decide")
 def _decide_objection(user: User, objection: Any) -> bool:
-    from marketplace.models import ObjectionStatus
-
     return (user.role is Role.street and user.street_id == objection.award.bid.project.street_id
             and objection.status is ObjectionStatus.pending)
 
 
 @rule("objection.file")
 def _file_objection(user: User, award: Any) -> bool:
-    from marketplace.domain.core import clock
-    from marketplace.models import AwardStatus
-
     return award.status is AwardStatus.notice and clock.today() <= award.notice_ends_on
 
 
 # --- 履约 → 考榜 -------------------------------------------------------------------------------
 
 def _winner_user(user: User, project: Any) -> bool:
-    from marketplace.domain.deliver.delivery import contract
-
-    deal = contract(project)
+    deal = records.contract(project)
     return user.role is Role.organization and deal is not None and deal.bid.organization_id == user.organization_id
 
 
@@ -341,46 +350,85 @@ def _project_secretary(user: User, project: Any) -> bool:
 
 @rule("delivery.plan", "delivery.report")
 def _org_delivers(user: User, project: Any) -> bool:
-    from marketplace.models import ProjectStatus
-
-    return project.status is ProjectStatus.delivery and _winner_user(user, project)
+    return records.stage(project) is ProjectStatus.delivery and _winner_user(user, project)
 
 
 @rule("delivery.approve_plan", "delivery.supervise")
 def _street_supervises(user: User, project: Any) -> bool:
-    from marketplace.models import ProjectStatus
-
     return (user.role is Role.street and user.street_id == project.street_id
-            and project.status is ProjectStatus.delivery)
+            and records.stage(project) is ProjectStatus.delivery)
 
 
 @rule("delivery.confirm")
 def _community_confirms(user: User, project: Any) -> bool:
-    from marketplace.models import ProjectStatus
-
-    return project.status is ProjectStatus.delivery and _project_secretary(user, project)
+    return records.stage(project) is ProjectStatus.delivery and _project_secretary(user, project)
 
 
 @rule("evaluation.manage")
 def _street_evaluation(user: User, project: Any) -> bool:
-    from marketplace.models import ProjectStatus
-
     return (user.role is Role.street and user.street_id == project.street_id
-            and project.status is ProjectStatus.evaluation)
+            and records.stage(project) is ProjectStatus.evaluation)
 
 
 @rule("evaluation.issue_codes")
 def _codes(user: User, project: Any) -> bool:
-    from marketplace.models import ProjectStatus
-
-    return project.status is ProjectStatus.evaluation and _project_secretary(user, project)
+    return records.stage(project) is ProjectStatus.evaluation and _project_secretary(user, project)
 
 
 @rule("evaluation.correct")
 def _correct(user: User, project: Any) -> bool:
-    from marketplace.models import ProjectStatus
+    return user.role is Role.admin and records.stage(project) is ProjectStatus.evaluated
 
-    return user.role is Role.admin and project.status is ProjectStatus.evaluated
+
+@rule("milestone.report")
+def _report_milestone(user: User, milestone: Any) -> bool:
+    deal = records.contract(milestone.project)
+    return (_org_delivers(user, milestone.project) and deal is not None and deal.plan_approved_at is not None
+            and milestone.status is not MilestoneStatus.confirmed)
+
+
+@rule("milestone.confirm")
+def _confirm_milestone(user: User, milestone: Any) -> bool:
+    return _community_confirms(user, milestone.project) and milestone.status is MilestoneStatus.delivered
+
+
+@rule("complaint.file", public=True)
+def _file_complaint(_user: Any, project: Any) -> bool:
+    """Residents complain about a service being delivered, without an account."""
+    return records.stage(project) is ProjectStatus.delivery
+
+
+@rule("complaint.decide")
+def _decide_complaint(user: User, complaint: Any) -> bool:
+    return _street_supervises(user, complaint.project) and complaint.status is ComplaintStatus.pending
+
+
+@rule("intervention.file_plan")
+def _file_plan(user: User, item: Any) -> bool:
+    return _org_delivers(user, item.project) and item.status is InterventionStatus.open
+
+
+@rule("intervention.decide")
+def _decide_intervention(user: User, item: Any) -> bool:
+    return _street_supervises(user, item.project) and item.status is InterventionStatus.plan_filed
+
+
+@rule("evaluation.submit")
+def _submit_evaluation(user: User, project: Any) -> bool:
+    """An assigned evaluator scores once, while the evaluation is open."""
+    mine = db.session.scalar(select(Evaluator).where(Evaluator.project_id == project.id,
+                                                     Evaluator.user_id == user.id))
+    return (records.stage(project) is ProjectStatus.evaluation and mine is not None
+            and mine.submitted_at is None)
+
+
+@rule("evaluation.view")
+def _view_evaluation(user: User, project: Any) -> bool:
+    """The evaluation page: its evaluators and those who see the delivery desk."""
+    if records.stage(project) not in (ProjectStatus.evaluation, ProjectStatus.evaluated):
+        return False
+    return _delivery_view(user, project) or db.session.scalar(select(Evaluator.id).where(
+        Evaluator.project_id == project.id, Evaluator.user_id == user.id)) is not None
 
 
 @rule("delivery.view")
@@ -397,17 +445,30 @@ def _lists_manage(user: User, _obj: Any) -> bool:
     return user.role is Role.admin
 
 
+@rule("list_period.publish")
+def _publish_list(user: User, period: Any) -> bool:
+    return user.role is Role.admin and period.status is ListStatus.draft
+
+
+@rule("list_entry.repair")
+def _repair(user: User, entry: Any) -> bool:
+    """A listed organization asks for credit repair at any time, one request examined at a time."""
+    return (user.role is Role.organization and user.organization_id == entry.organization_id
+            and entry.kind is ListKind.black and entry.removed_at is None
+            and not any(a.status is AppealStatus.pending for a in entry.appeals))
+
+
 @rule("list_entry.appeal")
 def _appeal(user: User, entry: Any) -> bool:
-    return user.role is Role.organization and user.organization_id == entry.organization_id
+    """An appeal, once, within the period's appeal window."""
+    window = entry.period.appeal_until
+    return (_repair(user, entry) and window is not None and clock.today() <= window
+            and not any(not a.repair for a in entry.appeals))
 
 
 @rule("award.withdraw")
 def _withdraw_award(user: User, project: Any) -> bool:
-    from marketplace.domain.tender.awards import current_award
-    from marketplace.models import ProjectStatus
-
-    if user.role is not Role.organization or project.status not in (ProjectStatus.notice, ProjectStatus.delivery):
+    if user.role is not Role.organization or records.stage(project) not in (ProjectStatus.notice, ProjectStatus.delivery):
         return False
-    decision = current_award(project)
+    decision = records.current_award(project)
     return decision is not None and decision.bid.organization_id == user.organization_id

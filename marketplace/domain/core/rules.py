@@ -11,7 +11,7 @@ from flask import g, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.domain.core import audit, clock
+from marketplace.domain.core import audit, clock, permissions
 from marketplace.domain.core.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.models import Setting
@@ -219,8 +219,6 @@ def validate_group(group: str, values: dict[str, Any]) -> dict[str, Any]:
 
 def set_group(actor: Any, group: str, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     """Store a group's new values (all or nothing) and audit what changed: {key: (old, new)}."""
-    from marketplace.domain.core import permissions
-
     permissions.require(actor, "rules.edit")
     clean = validate_group(group, values)
     changes: dict[str, tuple[Any, Any]] = {}

@@ -7,7 +7,6 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -16,8 +15,8 @@ from sqlalchemy.orm import aliased
 
 from marketplace.domain.core import audit, clock, permissions, rules
 from marketplace.domain.credit import ledger
-from marketplace.domain.orgs import organizations
 from marketplace.domain.core.errors import InvalidTransition, ValidationError
+from marketplace.domain.orgs import standing
 from marketplace.extensions import db
 from marketplace.models import (
     Appeal,
@@ -157,7 +156,7 @@ def _propose_exemplary(period: ListPeriod, entries: list[ListEntry]) -> None:
     if len(earlier) < needed - 1:
         return
     for entry in (e for e in entries if e.kind is ListKind.red):
-        grade = organizations.effective_grade(entry.organization)
+        grade = standing.effective_grade(entry.organization)
         if grade is None or grade.rank < Grade.a4.rank:
             continue
         red_before = db.session.scalar(select(func.count(ListEntry.id)).where(
@@ -176,7 +175,6 @@ def confirm_exemplary(actor: Any, proposal: ExemplaryProposal) -> None:
 # --- appeals and repair ----------------------------------------------------------------------------
 
 def appeal(actor: Any, entry: ListEntry, text: str, evidence: str = "", repair: bool = False) -> Appeal:
-    permissions.require(actor, "list_entry.appeal", entry)
     if entry.removed_at is not None:
         raise InvalidTransition(_l("This entry has already been removed."))
     if not repair and (entry.period.appeal_until is None or clock.today() > entry.period.appeal_until):
@@ -186,6 +184,7 @@ def appeal(actor: Any, entry: ListEntry, text: str, evidence: str = "", repair: 
         raise InvalidTransition(_l("An appeal on this entry is already being examined."))
     if not repair and any(not a.repair for a in entry.appeals):
         raise InvalidTransition(_l("This entry has already been appealed."))
+    permissions.require(actor, "list_entry.repair" if repair else "list_entry.appeal", entry)
     text = (text or "").strip()
     if len(text) < 10:
         raise ValidationError(_l("Explain the appeal (at least 10 characters)."), field="text")
@@ -221,26 +220,7 @@ def decide_appeal(actor: Any, item: Appeal, uphold: bool, reason: str) -> None:
 
 # --- consequences ----------------------------------------------------------------------------------
 
-def active_black(org_id: int, on: date | None = None) -> ListEntry | None:
-    """The black-list entry that bans the organization from bidding on this day, if any."""
-    on = on or clock.today()
-    return db.session.scalar(select(ListEntry).join(ListPeriod).where(
-        ListEntry.organization_id == org_id, ListEntry.kind == ListKind.black, ListEntry.removed_at.is_(None),
-        ListPeriod.status == ListStatus.published, ListEntry.ban_until >= on).order_by(ListEntry.ban_until.desc()))
 
-
-def on_current_red_list(org_id: int) -> bool:
-    latest = db.session.scalar(select(ListPeriod.id).where(ListPeriod.status == ListStatus.published)
-                               .order_by(ListPeriod.ends_on.desc()).limit(1))
-    if latest is None:
-        return False
-    return db.session.scalar(select(ListEntry.id).where(
-        ListEntry.period_id == latest, ListEntry.organization_id == org_id, ListEntry.kind == ListKind.red,
-        ListEntry.removed_at.is_(None))) is not None
-
-
-def red_bonus(org_id: int) -> Decimal:
-    return Decimal(str(rules.get_rule("award.red_list_bonus"))) if on_current_red_list(org_id) else Decimal(0)
 
 
 def published_periods() -> list[ListPeriod]:

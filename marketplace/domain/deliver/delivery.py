@@ -14,15 +14,16 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from marketplace.domain.assess import needs
+from marketplace.domain.core.records import contract, winner_org_id  # noqa: F401 (part of the stage's vocabulary)
 from marketplace.domain.core import audit, clock, notify, permissions, rules, uploads
 from marketplace.domain.credit import ledger
 from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
+    User,
     ClosingReport,
     Complaint,
     ComplaintStatus,
-    Contract,
     Intervention,
     InterventionStatus,
     Milestone,
@@ -33,11 +34,6 @@ from marketplace.models import (
     ProjectStatus,
 )
 
-
-def contract(project: Project) -> Contract | None:
-    """The project's current contract (after an exit and a new award, the newest one)."""
-    return db.session.scalar(select(Contract).where(Contract.project_id == project.id).order_by(Contract.id.desc())
-                             .limit(1))
 
 
 def milestones(project: Project) -> list[Milestone]:
@@ -211,9 +207,6 @@ def decide_complaint(actor: Any, complaint: Complaint, uphold: bool, reason: str
         check_interventions(project)
 
 
-def winner_org_id(project: Project) -> int:
-    return contract(project).bid.organization_id
-
 
 # --- intervention → rectification → exit -------------------------------------------------------
 
@@ -254,8 +247,6 @@ def check_interventions(project: Project) -> Intervention | None:
     db.session.flush()
     audit.append("system", "delivery.intervention_opened", project, {"cause": cause,
                                                                      "plan_due_on": item.plan_due_on.isoformat()})
-    from marketplace.models import User
-
     org_users = db.session.scalars(select(User).where(User.organization_id == winner_org_id(project)))
     notify.notify(org_users, "delivery.intervention", {"code": project.code}, f"/projects/{project.code}/delivery")
     return item

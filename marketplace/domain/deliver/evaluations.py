@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from marketplace.domain.core import audit, clock, notify, permissions, rules, scoring
+from marketplace.domain.core import audit, clock, notify, permissions, records, rules, scoring
 from marketplace.domain.credit import ledger
 from marketplace.domain.core.criteria import clean_scores
 from marketplace.domain.core.errors import InvalidTransition, ValidationError
@@ -204,9 +204,7 @@ def _compute(project: Project, scores: dict[str, Decimal | None], existing: Eval
 
 
 def _credit(project: Project, result: Evaluation) -> None:
-    from marketplace.domain.deliver.delivery import winner_org_id
-
-    org_id = winner_org_id(project)
+    org_id = records.winner_org_id(project)
     ledger.record(org_id, ledger.EVALUATION, result.total,
                   str(_l("Evaluation of %(code)s: %(total)s (%(grade)s)", code=project.code, total=result.total,
                          grade=result.grade.label)), project)
@@ -240,9 +238,7 @@ def correct(actor: User, project: Project, party: Party, new_score: Any, reason:
     audit.append(actor, "evaluation.corrected", project, {"party": party.value, "from": str(old_party),
                                                           "to": str(value), "reason": reason,
                                                           "total": str(result.total)}, rows=[result])
-    from marketplace.domain.deliver.delivery import winner_org_id
-
-    ledger.record(winner_org_id(project), ledger.EVALUATION, result.total,
+    ledger.record(records.winner_org_id(project), ledger.EVALUATION, result.total,
                   str(_l("Evaluation of %(code)s corrected to %(total)s: %(r)s", code=project.code,
                          total=result.total, r=reason)), project)
     return result

@@ -3,21 +3,20 @@ national lists. Standing (grade, lists) is read through functions here, never fr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.domain.core import accounts, audit, clock, permissions, rules, uscc
+from marketplace.domain.core import accounts, audit, clock, permissions, uscc
+from marketplace.domain.orgs import standing
 from marketplace.domain.core.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
     ORG_TYPE_USCC_CHAR,
     Category,
     Grade,
-    NationalListEntry,
     Organization,
     OrgType,
     Role,
@@ -104,20 +103,6 @@ def resubmit(actor: User, org: Organization) -> None:
     audit.append(actor, "organization.resubmitted", org, {"previous_reason": org.status_reason})
 
 
-# --- standing ----------------------------------------------------------------------------
-
-def grade_validity(announced_on: date, years: int | None = None) -> tuple[date, date]:
-    """A grade is valid from 1 January after its announcement to 31 December of the fifth year."""
-    years = years or rules.get_rule("lists.grade_validity_years")
-    return date(announced_on.year + 1, 1, 1), date(announced_on.year + years, 12, 31)
-
-
-def effective_grade(org: Organization, on: date | None = None) -> Grade | None:
-    """The grade that counts on a day: none when absent, not yet valid or expired."""
-    on = on or clock.today()
-    if org.grade is None or org.grade_valid_from is None or org.grade_valid_until is None:
-        return None
-    return org.grade if org.grade_valid_from <= on <= org.grade_valid_until else None
 
 
 def set_grade(actor: User, org: Organization, grade: Grade | None, announced_on: date | None) -> None:
@@ -127,36 +112,14 @@ def set_grade(actor: User, org: Organization, grade: Grade | None, announced_on:
     else:
         if announced_on is None:
             raise ValidationError(_l("Give the date the grade was announced."), field="announced_on")
-        valid_from, valid_until = grade_validity(announced_on)  # reads a rule: before any change
+        valid_from, valid_until = standing.grade_validity(announced_on)  # reads a rule: before any change
         org.grade, org.grade_valid_from, org.grade_valid_until = grade, valid_from, valid_until
     audit.append(actor, "organization.grade_set", org,
                  {"grade": grade.value if grade else None,
                   "valid": [str(org.grade_valid_from), str(org.grade_valid_until)]})
 
 
-def active_national_entries(org: Organization, on: date | None = None) -> list[NationalListEntry]:
-    on = on or clock.today()
-    return [e for e in org.national_list_entries if e.active_on(on)]
-
-
-@dataclass
-class Standing:
-    """What counts about an organization today: its grade in force and its national-list entries."""
-
-    grade: Grade | None
-    grade_state: str  # "valid" | "expired" | "not_yet" | "none"
-    national: list[NationalListEntry]
-
-
-def standing(org: Organization, on: date | None = None) -> Standing:
-    on = on or clock.today()
-    grade = effective_grade(org, on)
-    if org.grade is None:
-        state = "none"
-    elif grade is not None:
-        state = "valid"
-    elif org.grade_valid_until is not None and on > org.grade_valid_until:
-        state = "expired"
-    else:
-        state = "not_yet"
-    return Standing(grade, state, active_national_entries(org, on))
+def close_rating_review(actor: User, org: Organization, grade: Grade | None, announced_on: date | None) -> None:
+    """A black listing flagged the organization for rating review; the district closes it with the new grade."""
+    set_grade(actor, org, grade, announced_on)
+    org.grade_review_reason = None

@@ -10,14 +10,17 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from marketplace.domain.core.records import awards_of, current_award, panel_member  # noqa: F401 (part of the stage's vocabulary)
 from marketplace.domain.core import audit, clock, notify, permissions, rules, scoring
-from marketplace.domain.orgs import organizations
+from marketplace.domain.credit import ledger
+from marketplace.domain.orgs import standing
 from marketplace.domain.tender.bids import refusals
 from marketplace.domain.core.criteria import clean_scores
 from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.domain.tender.projects import validate_window
 from marketplace.extensions import db
 from marketplace.models import (
+    Organization,
     Affiliation,
     AffiliationKind,
     Award,
@@ -105,12 +108,6 @@ def panel(project: Project) -> list[PanelMember]:
     return list(db.session.scalars(select(PanelMember).where(PanelMember.project_id == project.id)
                                    .order_by(PanelMember.position)))
 
-
-def panel_member(project: Project, user: Any) -> PanelMember | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return db.session.scalar(select(PanelMember).where(PanelMember.project_id == project.id,
-                                                       PanelMember.user_id == user.id))
 
 
 def bidder_org_ids(project: Project) -> set[int]:
@@ -304,12 +301,6 @@ def all_scored(project: Project) -> bool:
     return all((b.id, m.id) in done for b in bids for m in members)
 
 
-def red_list_bonus(org_id: int) -> Decimal:
-    """Organizations on the latest published red list get the configured bonus (SPEC: +2)."""
-    from marketplace.domain.credit.lists import red_bonus
-
-    return red_bonus(org_id)
-
 
 def ranking(project: Project) -> list[dict[str, Any]]:
     """Per-bid totals with the SPEC aggregation, bonuses, price score and tie-breaks."""
@@ -328,9 +319,9 @@ def ranking(project: Project) -> list[dict[str, Any]]:
         panel_score = scoring.trimmed_mean(totals, trim_at) or Decimal(0)
         per_criterion = {k: scoring.mean(Decimal(r.scores[k]["score"]) for r in mine) for k in scored_criteria(project)}
         price = scoring.price_score(lowest, bid.budget_total, price_weight) if price_weight else Decimal(0)
-        grade = organizations.effective_grade(bid.organization)
+        grade = standing.effective_grade(bid.organization)
         grade_bonus = Decimal(str(rules.get_rule(f"grade_points.{grade.value}"))) if grade else Decimal(0)
-        red = red_list_bonus(bid.organization_id)
+        red = standing.red_bonus(bid.organization_id)
         entries.append({
             "bid_id": bid.id, "organization": bid.organization.name, "budget_total": str(bid.budget_total),
             "digest": bid.digest, "submitted_at": bid.submitted_at.isoformat(),
@@ -350,14 +341,6 @@ def ranking(project: Project) -> list[dict[str, Any]]:
 
 # --- award, notice, objections --------------------------------------------------------------------
 
-def awards_of(project: Project) -> list[Award]:
-    """Every award of the project, newest first (a reopened one stays on record)."""
-    return list(db.session.scalars(select(Award).where(Award.project_id == project.id).order_by(Award.round.desc())))
-
-
-def current_award(project: Project) -> Award | None:
-    return db.session.scalar(select(Award).where(Award.project_id == project.id,
-                                                 Award.status != AwardStatus.reopened).order_by(Award.round.desc()))
 
 
 def notice_days(project: Project) -> int:
@@ -378,11 +361,8 @@ def award(actor: User, project: Project, bid: Bid, reason: str = "") -> Award:
         raise InvalidTransition(_l("This bid cannot be awarded."))
     # capacity (资源限流) is checked again under a lock on the organization: two awards racing for
     # the same organization cannot both pass
-    from marketplace.domain.tender.bids import active_projects, capacity_limit
-    from marketplace.models import Organization
-
     org = db.session.scalar(select(Organization).where(Organization.id == bid.organization_id).with_for_update())
-    if active_projects(org) >= capacity_limit(org):
+    if standing.active_projects(org) >= standing.capacity_limit(org):
         raise InvalidTransition(_l("%(org)s has reached its capacity limit (资源限流) and cannot take another "
                                    "project now.", org=org.name))
     reason = (reason or "").strip()
@@ -435,7 +415,6 @@ def decide_objection(actor: User, objection: Objection, uphold: bool, reason: st
     audit.append(actor, "award.objection_upheld" if uphold else "award.objection_rejected", project,
                  {"objection": objection.id, "reason": reason})
     if uphold:  # an upheld objection costs the awarded organization credit points
-        from marketplace.domain.credit import ledger
 
         ledger.record(decision.bid.organization_id, "objection", rules.get_rule("credit.upheld_objection"),
                       str(_l("Upheld objection on the award of %(code)s: %(r)s", code=project.code, r=reason)), project)
@@ -478,22 +457,9 @@ def finalize_if_due(project: Project) -> bool:
     return True
 
 
-def tick() -> dict[str, int]:
-    """Everything that is due by the clock: bidding deadlines and the ends of notices (cron)."""
-    closed = finalized = 0
-    due = db.session.scalars(select(Project).where(Project.status == ProjectStatus.bidding,
-                                                   Project.bid_deadline <= clock.now())).all()
-    for project in due:
-        closed += close_if_due(project)
-    for project in db.session.scalars(select(Project).where(Project.status == ProjectStatus.notice)).all():
-        finalized += finalize_if_due(project)
-    return {"closed": closed, "finalized": finalized}
-
-
 def withdraw_after_award(actor: User, project: Project, reason: str) -> None:
     """The awarded organization gives the project up (during the notice or the delivery): the project is
     to be published again and the organization loses the configured credit points (−10)."""
-    from marketplace.domain.credit import ledger
 
     permissions.require(actor, "award.withdraw", project)
     reason = (reason or "").strip()

@@ -17,11 +17,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from marketplace.domain.core import audit, clock, permissions, rules, uploads
-from marketplace.domain.orgs import organizations
+from marketplace.domain.core import audit, clock, notify, permissions, records, rules, uploads
+from marketplace.domain.orgs import standing
 from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
+    AuditEntry,
     Bid,
     BidAttachment,
     BidPartner,
@@ -38,7 +39,6 @@ from marketplace.models import (
 )
 
 CONTENT_FIELDS = ("plan", "team", "outputs", "schedule")
-ACTIVE_PROJECT_STATES = (ProjectStatus.notice, ProjectStatus.delivery)
 
 
 # --- eligibility -------------------------------------------------------------------------
@@ -49,18 +49,6 @@ class Refusal:
     message: str
 
 
-def capacity_limit(org: Organization) -> int:
-    grade = organizations.effective_grade(org)
-    if grade is None or grade.rank <= 2:
-        return rules.get_rule("capacity.none")
-    return rules.get_rule(f"capacity.{grade.value}")
-
-
-def active_projects(org: Organization) -> int:
-    """Projects the organization currently carries (awarded, in notice or in delivery), as lead."""
-    return db.session.scalar(select(func.count(Bid.id)).join(Project, Bid.project_id == Project.id).where(
-        Bid.organization_id == org.id, Bid.status == BidStatus.awarded,
-        Project.status.in_(ACTIVE_PROJECT_STATES))) or 0
 
 
 def refusals(org: Organization, project: Project) -> list[Refusal]:
@@ -68,19 +56,17 @@ def refusals(org: Organization, project: Project) -> list[Refusal]:
     found: list[Refusal] = []
     if org.status is not VerificationStatus.verified:
         found.append(Refusal("not_verified", str(_l("Your organization is not verified by the district yet."))))
-    for entry in organizations.active_national_entries(org):
+    for entry in standing.active_national_entries(org):
         found.append(Refusal("national_list", str(_l(
             "Listed on the %(list)s since %(d)s (source: %(s)s).", list=entry.kind.label, d=entry.listed_on,
             s=entry.source))))
     if project.min_grade is not None:
-        grade = organizations.effective_grade(org)
+        grade = standing.effective_grade(org)
         if grade is None or grade.rank < project.min_grade.rank:
             found.append(Refusal("min_grade", str(_l(
                 "The project requires a rating grade of at least %(min)s; yours in force is %(g)s.",
                 min=project.min_grade.value, g=grade.value if grade else _l("none")))))
-    from marketplace.domain.credit.lists import active_black
-
-    black = active_black(org.id)
+    black = standing.active_black(org.id)
     if black is not None:
         found.append(Refusal("black_list", str(_l(
             "On the platform black list (红黑榜 %(code)s): no bidding until %(d)s.", code=black.period.code,
@@ -89,7 +75,7 @@ def refusals(org: Organization, project: Project) -> list[Refusal]:
         CreditEvent.organization_id == org.id, CreditEvent.project_id == project.id, CreditEvent.kind == "exit"))
     if exited:
         found.append(Refusal("exited", str(_l("Your organization was exited (淘汰退出) from this project."))))
-    limit, carried = capacity_limit(org), active_projects(org)
+    limit, carried = standing.capacity_limit(org), standing.active_projects(org)
     if carried >= limit:
         found.append(Refusal("capacity", str(_l(
             "Capacity limit (资源限流): your grade allows %(n)s project(s) at a time and you carry %(c)s.",
@@ -122,9 +108,7 @@ def can_read(user: Any, bid: Bid) -> bool:
         return False
     if user.role is Role.admin or (user.role is Role.street and user.street_id == bid.project.street_id):
         return True
-    from marketplace.domain.tender.awards import panel_member
-
-    member = panel_member(bid.project, user)
+    member = records.panel_member(bid.project, user)
     return member is not None and member.declared_at is not None and member.recused_at is None
 
 
@@ -212,8 +196,8 @@ def check_attachment(data: bytes) -> tuple[str, str]:
 
 
 def add_attachments(actor: User, bid: Bid, files: list[Any]) -> list[BidAttachment]:
-    permissions.require(actor, "bid.edit", bid)
     ensure_open(bid.project)
+    permissions.require(actor, "bid.edit", bid)
     files = [f for f in files if f and getattr(f, "filename", "")]
     if len(bid.attachments) + len(files) > current_app.config["MAX_ATTACHMENTS"]:
         raise ValidationError(_l("At most %(n)s attachments.", n=current_app.config["MAX_ATTACHMENTS"]),
@@ -279,9 +263,9 @@ def _receipt_row(receipt: BidReceipt) -> dict[str, Any]:
 
 def submit(actor: User, bid: Bid) -> BidReceipt:
     """Submit (or resubmit) before the deadline; returns the receipt."""
-    permissions.require(actor, "bid.edit", bid)
     project = db.session.scalar(select(Project).where(Project.id == bid.project_id).with_for_update())
     ensure_open(project)
+    permissions.require(actor, "bid.edit", bid)
     found = refusals(bid.organization, project)
     if found:
         raise InvalidTransition(found[0].message)
@@ -309,8 +293,8 @@ def submit(actor: User, bid: Bid) -> BidReceipt:
 
 
 def withdraw(actor: User, bid: Bid) -> None:
-    permissions.require(actor, "bid.edit", bid)
     ensure_open(bid.project)
+    permissions.require(actor, "bid.edit", bid)
     if bid.status not in (BidStatus.draft, BidStatus.submitted):
         raise InvalidTransition(_l("This bid cannot be withdrawn now."))
     bid.status, bid.withdrawn_at = BidStatus.withdrawn, clock.now()
@@ -321,8 +305,8 @@ def withdraw(actor: User, bid: Bid) -> None:
 
 def invite_partner(actor: User, bid: Bid, partner_org: Organization, role: str, work_share: int,
                    budget_share: Decimal) -> BidPartner:
-    permissions.require(actor, "bid.edit", bid)
     ensure_open(bid.project)
+    permissions.require(actor, "bid.edit", bid)
     if partner_org.id == bid.organization_id:
         raise ValidationError(_l("The lead organization cannot be its own partner."), field="partner")
     if any(p.organization_id == partner_org.id for p in bid.partners):
@@ -341,8 +325,6 @@ def invite_partner(actor: User, bid: Bid, partner_org: Organization, role: str, 
         bid.status = BidStatus.draft
     db.session.flush()
     audit.append(actor, "bid.partner_invited", bid, {"partner": partner_org.id})
-    from marketplace.domain.core import notify
-
     notify.notify(db.session.scalars(select(User).where(User.organization_id == partner_org.id)), "partner.invited",
                   {"code": bid.project.code}, f"/projects/{bid.project.code}/bid")
     return partner
@@ -384,9 +366,7 @@ def receipt_text(receipt: BidReceipt) -> str | None:
 
 def winner_receipt(project: Project) -> BidReceipt | None:
     """After the award, the winning bid's last receipt is public (losing bids stay private)."""
-    from marketplace.domain.tender.awards import current_award
-
-    decision = current_award(project)
+    decision = records.current_award(project)
     if decision is None:
         return None
     return db.session.scalar(select(BidReceipt).where(BidReceipt.bid_id == decision.bid_id)
@@ -403,8 +383,6 @@ class ReceiptCheck:
 
 def check_digest(raw: str) -> ReceiptCheck | None:
     """查验回执: the receipt with this digest, its project and the chain entry that recorded it."""
-    from marketplace.models import AuditEntry
-
     value = (raw or "").strip().lower()
     if not re.fullmatch(r"[0-9a-f]{64}", value):
         raise ValidationError(_l("A receipt digest is 64 hexadecimal characters (0–9, a–f)."), field="digest")
@@ -443,8 +421,6 @@ def verify_receipts(batch: int = 500) -> tuple[int, list[str]]:
     """Re-derive every receipt ever issued: its stored document hashes to its digest, the chain recorded
     that digest, and a bid's last receipt equals the document of the bid as stored now (a bid changed
     after the deadline, or a receipt edited, is named). Streams in batches."""
-    from marketplace.models import AuditEntry
-
     problems: list[str] = []
     checked, after = 0, 0
     while True:
