@@ -15,7 +15,7 @@ from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.forms.bids import DecisionForm, ObjectionForm, RepublishForm, RoadshowForm
 from marketplace.forms.needs import review_form
-from marketplace.models import Bid, BidScore, Objection, PanelRole, Role, User
+from marketplace.models import Bid, BidScore, Objection, PanelRole, User
 from marketplace.views.helpers import get_or_404, project_for
 from marketplace.views.transaction import shows_refusals
 
@@ -26,18 +26,6 @@ def _labels() -> dict:
     labels = {r.key.rsplit(".", 1)[1]: r.label for r in rules.RULES if r.group == "award_weights"}
     labels["price"] = _("Price")
     return labels
-
-
-def _candidates(project) -> dict[str, list[User]]:
-    street_people = db.session.scalars(select(User).where(User.role == Role.street, User.street_id == project.street_id,
-                                                          User.active.is_(True))).all()
-    return {
-        PanelRole.street.value: list(street_people),
-        PanelRole.department.value: list(db.session.scalars(select(User).where(User.role == Role.department,
-                                                                               User.active.is_(True)))),
-        PanelRole.expert.value: list(db.session.scalars(select(User).where(User.role == Role.expert,
-                                                                           User.active.is_(True)))),
-    }
 
 
 @bp.route("/projects/<code>/panel", methods=["GET", "POST"])
@@ -65,7 +53,7 @@ def panel(code: str):
     done = set(db.session.execute(select(BidScore.bid_id, BidScore.member_id).where(
         BidScore.member_id.in_([m.id for m in members]))).all()) if members else set()
     ready = awards.all_scored(project)
-    return render_template("awards/panel.html", project=project, members=members, candidates=_candidates(project),
+    return render_template("awards/panel.html", project=project, members=members, candidates={role.value: people for role, people in awards.panel_candidates(project).items()},
                            roles=list(PanelRole), bids=competing, done=done, ready=ready,
                            ranking=awards.ranking(project) if ready else [], slots={
                                b.id: awards.roadshow_slot(b) for b in competing},

@@ -14,7 +14,7 @@ from marketplace.domain.core.clock import LOCAL_TZ as LOCAL
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.forms.bids import BidForm, PartnerForm
-from marketplace.models import Bid, BidAttachment, BidPartner, BidReceipt, Organization, Project, Role
+from marketplace.models import Bid, BidAttachment, BidPartner, BidReceipt, Organization, Project
 from marketplace.views.helpers import get_or_404, project_for
 from marketplace.views.transaction import shows_refusals
 
@@ -22,8 +22,7 @@ bp = Blueprint("bidding", __name__)
 
 
 def _org_user():
-    if current_user.role is not Role.organization:
-        abort(403)
+    permissions.require(current_user, "organization.own")
     return current_user.organization
 
 

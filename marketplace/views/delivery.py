@@ -33,7 +33,6 @@ from marketplace.models import (
     ProgressPhoto,
     Project,
     ProgressReport,
-    Role,
     SurveyCode,
     User,
 )
@@ -245,13 +244,7 @@ def evaluation(code: str):
             flash(_("Your evaluation is submitted."), "success")
             return redirect(url_for("delivery.evaluation", code=code))
         status = 400
-    candidates = {
-        Party.party.value: db.session.scalars(select(User).where(
-            ((User.role == Role.secretary) & User.community_id.in_([c.id for c in project.communities]))
-            | ((User.role == Role.street) & (User.street_id == project.street_id)))).all(),
-        Party.department.value: db.session.scalars(select(User).where(User.role == Role.department)).all(),
-        Party.experts.value: db.session.scalars(select(User).where(User.role == Role.expert)).all(),
-    }
+    candidates = {party.value: people for party, people in evaluations.candidates(project).items()}
     codes = db.session.scalars(select(SurveyCode).where(SurveyCode.project_id == project.id)).all() if (
         issuer or street) else []
     return render_template("delivery/evaluation.html", project=project, mine=mine, form=form, street=street,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -28,7 +28,6 @@ from marketplace.models import (
     ListPeriod,
     ListStatus,
     Organization,
-    Role,
     Street,
 )
 from marketplace.views.transaction import shows_refusals
@@ -157,8 +156,7 @@ def set_grade(org_id: int):
 @bp.route("/my/credit", methods=["GET", "POST"])
 @login_required
 def mine():
-    if current_user.role is not Role.organization:
-        abort(403)
+    permissions.require(current_user, "organization.own")
     org = current_user.organization
     if request.method == "POST" and BaseForm().validate_on_submit():
         entry = get_or_404(select(ListEntry).where(ListEntry.id == request.form.get("entry_id", type=int),

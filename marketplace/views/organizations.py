@@ -13,7 +13,7 @@ from marketplace.domain.orgs import standing
 from marketplace.extensions import db, limiter
 from marketplace.forms import BaseForm
 from marketplace.forms.organizations import OrganizationProfileForm, RegistrationForm
-from marketplace.models import Category, Organization, Role, Street
+from marketplace.models import Category, Organization, Street
 from marketplace.views.helpers import form_status
 from marketplace.views.transaction import shows_refusals
 
@@ -52,10 +52,7 @@ def register():
 
 
 def _own_organization() -> Organization:
-    if current_user.role is not Role.organization:
-        from flask import abort
-
-        abort(403)
+    permissions.require(current_user, "organization.own")
     return current_user.organization
 
 

@@ -102,6 +102,12 @@ def _view_private(user: User, org: Organization) -> bool:
     )
 
 
+@rule("organization.own")
+def _own_organization(user: User, _obj: Any) -> bool:
+    """An organization's own pages (its bids, invitations, credit): its users only."""
+    return user.role is Role.organization and user.organization_id is not None
+
+
 @rule("organization.edit")
 def _edit_organization(user: User, org: Organization) -> bool:
     """Its own users keep the profile current; a rejected application is corrected and resubmitted."""

@@ -61,6 +61,20 @@ def _fits(user: User, party: Party, project: Project) -> bool:
     return user.role is Role.expert
 
 
+def candidates(project: Project) -> dict[Party, list[User]]:
+    """Who may evaluate, by party: active accounts only (the same rule as panel members)."""
+    active = User.active.is_(True)
+    return {
+        Party.party: list(db.session.scalars(select(User).where(active, (
+            (User.role == Role.secretary) & User.community_id.in_([c.id for c in project.communities]))
+            | ((User.role == Role.street) & (User.street_id == project.street_id))).order_by(User.display_name))),
+        Party.department: list(db.session.scalars(select(User).where(
+            User.role == Role.department, active).order_by(User.display_name))),
+        Party.experts: list(db.session.scalars(select(User).where(
+            User.role == Role.expert, active).order_by(User.display_name))),
+    }
+
+
 def assign(actor: User, project: Project, selections: list[tuple[User, Party]]) -> list[Evaluator]:
     permissions.require(actor, "evaluation.manage", project)
     added = []

@@ -118,6 +118,19 @@ def bidder_org_ids(project: Project) -> set[int]:
     return ids
 
 
+def panel_candidates(project: Project) -> dict[PanelRole, list[User]]:
+    """Who may be picked for the panel, by role: active accounts only (the same rule as evaluators)."""
+    active = User.active.is_(True)
+    return {
+        PanelRole.street: list(db.session.scalars(select(User).where(
+            User.role == Role.street, User.street_id == project.street_id, active).order_by(User.display_name))),
+        PanelRole.department: list(db.session.scalars(select(User).where(
+            User.role == Role.department, active).order_by(User.display_name))),
+        PanelRole.expert: list(db.session.scalars(select(User).where(
+            User.role == Role.expert, active).order_by(User.display_name))),
+    }
+
+
 def known_ties(user: User, project: Project) -> list[str]:
     """Ties the system knows: membership or employment at a bidder, a board seat or control within
     the look-back, a past joint bid between the member's organization and a bidder."""
