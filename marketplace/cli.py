@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from marketplace import scratch
-from marketplace.demo import DEMO_PASSWORD, build_demo, is_empty
+from marketplace import demo
 from marketplace.domain import deadlines
 from marketplace.domain.core import accounts, checkpoints
 from marketplace.domain.core.audit import verify_chain, verify_rows
@@ -116,7 +116,7 @@ def register_cli(app: Flask) -> None:
     def seed_demo(if_empty: bool, yes_destroy: str | None) -> None:
         """Load the Licang demo district (idempotent). Its accounts share a public password, so a
         database with data (or a production one) gets it only when named by --yes-destroy."""
-        empty = is_empty()
+        empty = demo.is_empty()
         if if_empty and not empty:
             click.echo("The database already has data; demo not loaded.")
             return
@@ -126,9 +126,9 @@ def register_cli(app: Flask) -> None:
                 scratch.refuse_unless_scratch(url, yes_destroy, "load the demo (public passwords) into")
             except scratch.NotScratch as exc:
                 raise click.ClickException(str(exc)) from None
-        shown = build_demo()
+        shown = demo.build_demo()
         db.session.commit()
-        click.echo("Demo district loaded. Accounts (password for all: %s):" % DEMO_PASSWORD)
+        click.echo("Demo district loaded. Accounts (password for all: %s):" % demo.DEMO_PASSWORD)
         for acc in shown:
             click.echo(f"  {acc.role.value:<13} {acc.username:<12} {acc.display_name} — {acc.note}")
         click.echo("  (experts expert2 … expert12 use the same password)")
