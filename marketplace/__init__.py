@@ -66,6 +66,10 @@ def create_app(config: str | config_module.Config | None = None, **overrides: An
     register_cli(app)
     register_error_handlers(app)
     transaction.init_app(app)
+
+    from marketplace.views import security
+
+    security.init_app(app)
     _jinja_globals(app)
     return app
 

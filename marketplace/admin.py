@@ -28,6 +28,7 @@ from marketplace.domain.core import accounts, audit, permissions, rules, uscc, w
 from marketplace.domain.core.clock import LOCAL_TZ
 from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db
+from marketplace.forms import SafeInput
 from marketplace.models import (
     ORG_TYPE_USCC_CHAR,
     Affiliation,
@@ -47,7 +48,7 @@ from marketplace.models import (
 )
 
 
-class AdminForm(AdminBaseForm, FlaskForm):
+class AdminForm(SafeInput, AdminBaseForm, FlaskForm):
     """Flask-Admin's form with Flask-WTF's CSRF token: the app-wide CSRFProtect checks every POST,
     the console's included, so the console must carry the same token (a second, SecureForm token
     would be refused by CSRFProtect)."""
@@ -154,7 +155,7 @@ class UserView(SecureModelView):
         if is_created and not password:
             raise FormValidationError(_("Give the new account a password."))
         if password:
-            problem = accounts.password_problem(password, model.username)
+            problem = accounts.password_problem(password, model.username, model.display_name or "")
             if problem:
                 raise FormValidationError(str(problem))
             model.password_hash = accounts.hash_password(password)
@@ -291,4 +292,20 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(SecureModelView(ReportTemplate, db, name=_l("Closing report templates"), category=system))
     admin.add_view(ReadOnlyView(CreditEvent, db, name=_l("Credit events"), category=orgs))
     admin.add_view(AuditView(AuditEntry, db, name=_l("Audit chain"), category=system))
+    app.after_request(_without_inline_script)
     return admin
+
+
+_INLINE_NOOPS = (('href="javascript:void(0)"', 'href="#"'), (' onclick="return false;"', ""))
+
+
+def _without_inline_script(response: Any) -> Any:
+    """Flask-Admin's own templates mark do-nothing links with `javascript:void(0)` and
+    `onclick="return false;"`, which the Content-Security-Policy (no inline script) refuses; its
+    JavaScript (static files) handles those links, so the console's pages drop the inline no-ops."""
+    if request.path.startswith("/admin") and response.mimetype == "text/html" and not response.is_streamed:
+        html = response.get_data(as_text=True)
+        for inline, plain in _INLINE_NOOPS:
+            html = html.replace(inline, plain)
+        response.set_data(html)
+    return response

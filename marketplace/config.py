@@ -41,12 +41,16 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    LOGIN_USERNAME_RATE_LIMIT = os.environ.get("LOGIN_USERNAME_RATE_LIMIT", "10 per 15 minutes")
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
+    HSTS_SECONDS = 0  # production: a year
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "5 per hour")
     FLASK_ADMIN_SWATCH = "default"
     WISH_RATE_LIMIT = os.environ.get("WISH_RATE_LIMIT", "5 per hour")
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))
     MAX_IMAGE_BYTES = int(os.environ.get("MAX_IMAGE_BYTES", 5 * 1024 * 1024))
     MAX_PHOTOS = 6
+    MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", 40_000_000))
     MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024))
     MAX_ATTACHMENTS = 10
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")
@@ -68,6 +72,7 @@ class Config:
     OCDS_PUBLICATION_POLICY = os.environ.get("OCDS_PUBLICATION_POLICY")  # default: PUBLIC_URL + /open-data
     OCDS_ORG_SCHEME = os.environ.get("OCDS_ORG_SCHEME", "CN-USCC")  # organizations: 统一社会信用代码
     OCDS_BUYER_SCHEME = os.environ.get("OCDS_BUYER_SCHEME", "X-LICANG-STREET")  # streets: the district's code
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 10000))
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE / 'marketplace.db'}")
@@ -80,6 +85,7 @@ class ProductionConfig(Config):
     APP_ENV = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", 365 * 24 * 3600))
 
     def __init__(self) -> None:
         if not os.environ.get("SECRET_KEY"):

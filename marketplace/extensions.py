@@ -1,5 +1,6 @@
 """Flask extensions, created without an app (each is bound in create_app)."""
 
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -45,13 +46,15 @@ def configure_engines() -> None:
     engine = db.engine
     if engine.dialect.name != "sqlite":
         return
+    config = current_app.config
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")  # writers wait for the write lock (readers never do)
+        # writers wait for the write lock (readers never do); past the timeout the request is a 503
+        cursor.execute(f"PRAGMA busy_timeout={int(config.get('SQLITE_BUSY_TIMEOUT_MS', 10000))}")
         cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer, nor it them
         cursor.close()
 

@@ -46,6 +46,7 @@ class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
         if has_app_context():  # (not when following a redirect inside a request's own context)
             db.session.commit()  # the test hands over to the "server": nothing of it stays pending
+        kwargs.setdefault("buffered", True)  # a streamed body is produced in the request's context too
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
@@ -156,7 +157,7 @@ class Auth:
     def __init__(self, client) -> None:
         self.client = client
 
-    def login(self, username: str, password: str = "Passw0rd!x"):
+    def login(self, username: str, password: str = "Quiet-harbour-47"):
         page = self.client.get("/login").get_data(as_text=True)
         return self.client.post("/login", data={"username": username, "password": password,
                                                 "csrf_token": csrf_token_from(page)})

@@ -21,7 +21,7 @@ from marketplace.models import (
 )
 from marketplace.domain.core import clock
 
-PASSWORD = "Passw0rd!x"
+PASSWORD = "Quiet-harbour-47"
 _seq = itertools.count(1)
 
 
@@ -223,3 +223,18 @@ def bare_project():
     db.session.add(project)
     db.session.flush()
     return project.id
+
+
+def pdf_bytes(title: str = "plan") -> bytes:
+    """A small real PDF (one blank page; the title in its metadata and, readable in the raw bytes, in
+    a comment after the end): uploads parse what they receive."""
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.add_metadata({"/Title": title})
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue() + b"%" + title.encode() + b"\n"

@@ -159,7 +159,7 @@ def test_admin_creates_a_secretary_only_with_a_community(app, world):
     Auth(client).login(users[Role.admin].username)
     page = client.get("/admin/user/new/").get_data(as_text=True)
     base = {"username": "newsec", "display_name": "新书记", "role": "secretary", "active": "y",
-            "new_password": "Secret-123", "csrf_token": csrf_token_from(page)}
+            "new_password": "Secret-lantern-123", "csrf_token": csrf_token_from(page)}
     html = client.post("/admin/user/new/", data=base, follow_redirects=True).get_data(as_text=True)
     assert "必须指定" in html
     from marketplace.domain.core import accounts
@@ -169,4 +169,4 @@ def test_admin_creates_a_secretary_only_with_a_community(app, world):
     created = accounts.find_user("newsec")
     assert created is not None and created.community_id == ids["community"]
     assert created.password_hash.startswith("$argon2id$")
-    assert Auth(app.test_client()).login("newsec", "Secret-123").status_code == 302
+    assert Auth(app.test_client()).login("newsec", "Secret-lantern-123").status_code == 302

@@ -9,7 +9,7 @@ from marketplace.domain.tender import bids
 from marketplace.extensions import db
 from marketplace.models import Role
 from tests.conftest import Auth
-from tests.factories import bid_data, bidder, make_need, make_user, published_project
+from tests.factories import bid_data, bidder, make_need, make_user, pdf_bytes, published_project
 
 MARKER = "SEALED-7f3a9c-方案"
 FILE_MARKER = b"SEALED-FILE-e41b"
@@ -34,7 +34,7 @@ def test_no_route_shows_a_sealed_bid_before_the_deadline(app):
     project, officer = published_project()
     owner = bidder()
     bid = bids.save(owner, project, bid_data(plan=MARKER, team=MARKER))
-    [attachment] = bids.add_attachments(owner, bid, [FileStorage(BytesIO(b"%PDF-1.4 " + FILE_MARKER),
+    [attachment] = bids.add_attachments(owner, bid, [FileStorage(BytesIO(pdf_bytes(FILE_MARKER.decode())),
                                                                   filename=f"{MARKER}.pdf")])
     receipt = bids.submit(owner, bid)
     need = make_need()

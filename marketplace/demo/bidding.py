@@ -30,7 +30,7 @@ from marketplace.models import (
 
 def _user(username: str, org: Organization) -> User:
     return accounts.find_user(username) or accounts.create_user(
-        "demo", username=username, password="Licang-2026", display_name=f"{org.name} 联系人",
+        "demo", username=username, password="Licang-2026", display_name=f"{org.name} 联系人", check_strength=False,
         role=Role.organization, organization_id=org.id)
 
 

@@ -36,7 +36,7 @@ WISHES = ["希望小区里多放几把休息的长椅", "孩子暑假没人看�
 
 def _secretary(community: Community, n: int) -> User:
     user = db.session.scalar(select(User).where(User.role == Role.secretary, User.community_id == community.id))
-    return user or accounts.create_user("demo", username=f"secretary{n}", password="Licang-2026",
+    return user or accounts.create_user("demo", username=f"secretary{n}", password="Licang-2026", check_strength=False,
                                         display_name=f"{community.name} 书记", role=Role.secretary,
                                         community_id=community.id)
 

@@ -15,9 +15,10 @@ from marketplace.models import Community, Need, NeedStatus, Project, ProjectStat
 
 def _int(value: Any) -> int | None:
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+    return number if number is not None and abs(number) <= 2**31 - 1 else None  # the database's integer
 
 
 def _money(value: Any) -> Decimal | None:
@@ -25,7 +26,7 @@ def _money(value: Any) -> Decimal | None:
         amount = Decimal(str(value)) if value not in (None, "") else None
     except InvalidOperation:
         return None
-    return amount if amount is not None and amount.is_finite() else None
+    return amount if amount is not None and amount.is_finite() and abs(amount) < 10**12 else None
 
 
 def need_filters(args: Any) -> dict[str, Any]:

@@ -1,14 +1,97 @@
-"""Flask-WTF forms: field types, lengths and choices. They never write to the database."""
+"""Flask-WTF forms: field types, lengths and choices. They never write to the database.
+
+Every form checks its input once, before any field's own validators run (`SafeInput`): text with
+control characters (NUL, escape… — tab and line breaks are fine) is refused with the characters
+taken out of what is shown again, numbers that are not finite or do not fit the database are
+refused, and dates must lie between 1900 and 2200. Nothing odd reaches a validator, the domain or
+the database, whichever form it came through."""
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask import g
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import Field, FieldList, FormField
+from wtforms.validators import StopValidation
+
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+MAX_INTEGER = 2**31 - 1  # PostgreSQL's integer
+MAX_AMOUNT = Decimal(10) ** 10  # NUMERIC(12, 2), the widest money column
+YEARS = (1900, 2200)
 
 
-class BaseForm(FlaskForm):
+def _leaves(fields: Any) -> Iterator[Field]:
+    for field in fields:
+        if isinstance(field, FormField):
+            yield from _leaves(field.form)
+        elif isinstance(field, FieldList):
+            yield from _leaves(field.entries)
+        else:
+            yield field
+
+
+def _number_problem(value: Any) -> Any:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return _l("Enter a number.")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return _l("Enter a number.")
+        if abs(value) >= MAX_AMOUNT:
+            return _l("This number is too large.")
+    if isinstance(value, float) and abs(value) >= MAX_AMOUNT:
+        return _l("This number is too large.")
+    if isinstance(value, int) and abs(value) > MAX_INTEGER:
+        return _l("This number is too large.")
+    if isinstance(value, date) and not YEARS[0] <= value.year <= YEARS[1]:
+        return _l("Enter a date between %(first)s and %(last)s.", first=YEARS[0], last=YEARS[1])
+    return None
+
+
+def input_problem(field: Field) -> Any:
+    """What is wrong with a field's input whatever the form (None when nothing is); text with
+    control characters is cleaned of them, so the page shows the rest of what was typed."""
+    data = field.data
+    if isinstance(data, str):
+        if CONTROL_CHARACTERS.search(data):
+            field.data = CONTROL_CHARACTERS.sub("", data)
+            return _l("This text contained invisible control characters; they have been taken out. "
+                      "Please check it and send it again.")
+        return None
+    if isinstance(data, (list, tuple)):
+        return next((p for p in map(_number_problem, data) if p), None)
+    return _number_problem(data)
+
+
+def _refuse(message: Any):
+    def pre_validate(form: Any) -> None:
+        raise StopValidation(str(message))
+    return pre_validate
+
+
+class SafeInput:
+    """Mixed into every form of the product (and the console's): the checks above, before the
+    field's own validators, which then do not run on that field."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        refused = False
+        for field in _leaves(self):
+            problem = input_problem(field)
+            if problem is not None:
+                field.pre_validate = _refuse(problem)  # this field stops here, with this message
+                refused = True
+        return super().validate(extra_validators) and not refused  # type: ignore[misc]
+
+
+class BaseForm(SafeInput, FlaskForm):
     def validate_on_submit(self, extra_validators: Any = None) -> bool:
         """As Flask-WTF's, except when the domain has just refused this submission
         (`views.transaction.shows_refusals` runs the view again): then False, with the message shown."""

@@ -18,7 +18,7 @@ class LoginForm(BaseForm):
 class PasswordChangeForm(BaseForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
                                      render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)],
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=128)],
                                  render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[DataRequired(), EqualTo("new_password",

@@ -67,7 +67,7 @@ class RegistrationForm(OrganizationProfileForm):
                            validators=[DataRequired(), Length(min=3, max=64),
                                        Regexp(r"^[A-Za-z0-9_.-]+$",
                                               message=_l("Use letters, digits, dots, dashes or underscores."))])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)],
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=128)],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Repeat the password"),
                             validators=[DataRequired(), EqualTo("password",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from marketplace.domain.core import accounts
 from marketplace.extensions import db, limiter, login_manager
 from marketplace.forms.auth import LoginForm, PasswordChangeForm
-from marketplace.forms import BaseForm
+from marketplace.forms import CONTROL_CHARACTERS, BaseForm
 from marketplace.models import User
 from marketplace.views.helpers import form_status, safe_next
 from marketplace.views.transaction import shows_refusals
@@ -39,8 +39,23 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _login_username_limit() -> str:
+    return current_app.config["LOGIN_USERNAME_RATE_LIMIT"]
+
+
+def _attacked_username() -> str:
+    """The rate-limit key of the account being signed into, from whatever address the attempts come."""
+    name = CONTROL_CHARACTERS.sub("", (request.form.get("username") or "").strip().lower())[:64]
+    return f"sign-in:{name}"
+
+
+def _failed(response) -> bool:  # type: ignore[no-untyped-def]
+    return response.status_code >= 400
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)  # per client address
+@limiter.limit(_login_username_limit, key_func=_attacked_username, methods=["POST"], deduct_when=_failed)
 @shows_refusals
 def login():
     if current_user.is_authenticated:

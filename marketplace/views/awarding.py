@@ -16,7 +16,7 @@ from marketplace.forms import BaseForm
 from marketplace.forms.bids import DecisionForm, ObjectionForm, RepublishForm, RoadshowForm
 from marketplace.forms.needs import review_form
 from marketplace.models import Bid, BidScore, Objection, PanelRole, User
-from marketplace.views.helpers import get_or_404, project_for
+from marketplace.views.helpers import get_or_404, int_arg, project_for
 from marketplace.views.transaction import shows_refusals
 
 bp = Blueprint("awarding", __name__)
@@ -83,7 +83,7 @@ def decide(code: str):
     project = project_for(code)
     permissions.require(current_user, "award.decide", project)
     form = DecisionForm()
-    bid = get_or_404(select(Bid).where(Bid.id == request.form.get("bid_id", type=int), Bid.project_id == project.id))
+    bid = get_or_404(select(Bid).where(Bid.id == int_arg("bid_id", request.form), Bid.project_id == project.id))
     if form.validate_on_submit():
         awards.award(current_user, project, bid, form.reason.data)
         flash(_("Awarded to %(org)s; the public notice is open.", org=bid.organization.name), "success")
@@ -124,7 +124,7 @@ def review(code: str):
             flash(message, "error")
         status = 400
     elif request.method == "POST":
-        bid = get_or_404(select(Bid).where(Bid.id == request.form.get("bid_id", type=int),
+        bid = get_or_404(select(Bid).where(Bid.id == int_arg("bid_id", request.form),
                                            Bid.project_id == project.id))
         form = forms[bid.id] = review_form(criteria, _labels(), request.form)
         if form.validate_on_submit():

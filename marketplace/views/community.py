@@ -13,7 +13,7 @@ from marketplace.domain.core import permissions
 from marketplace.extensions import db
 from marketplace.forms.needs import NeedForm, ReasonForm
 from marketplace.models import Category, Need, NeedStatus, Wish, WishStatus
-from marketplace.views.helpers import form_status, get_or_404
+from marketplace.views.helpers import form_status, get_or_404, int_arg
 from marketplace.views.transaction import shows_refusals
 
 bp = Blueprint("community_desk", __name__, url_prefix="/community")
@@ -41,7 +41,7 @@ def _wish_in_scope(wish_id: int) -> Wish:
 @shows_refusals
 def new_need():
     permissions.require(current_user, "need.record")
-    wish_id = request.args.get("wish", type=int)
+    wish_id = int_arg("wish")
     wish = _wish_in_scope(wish_id) if wish_id else None
     form = NeedForm()
     form.category_id.choices = [(c.id, c.name) for c in db.session.scalars(select(Category).order_by(Category.id))]

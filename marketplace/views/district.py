@@ -14,7 +14,7 @@ from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.forms.organizations import RejectForm
 from marketplace.models import Organization, VerificationStatus
-from marketplace.views.helpers import get_or_404
+from marketplace.views.helpers import get_or_404, page_arg
 from marketplace.views.transaction import shows_refusals
 
 bp = Blueprint("district", __name__, url_prefix="/district")
@@ -28,7 +28,7 @@ def organizations_queue():
     if status not in VerificationStatus._value2member_map_:
         status = "pending"
     query = select(Organization).where(Organization.status == VerificationStatus(status))
-    page = db.paginate(query.order_by(Organization.created_at, Organization.id), per_page=30,
+    page = db.paginate(page=page_arg(), select=query.order_by(Organization.created_at, Organization.id), per_page=30,
                        error_out=False)
     counts = dict(db.session.execute(
         select(Organization.status, func.count()).group_by(Organization.status)).all())

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from markupsafe import escape
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from marketplace.extensions import db
@@ -17,6 +19,7 @@ MESSAGES = {
     409: lambda: _("This action is not possible now."),
     413: lambda: _("The upload is too large."),
     429: lambda: _("Too many attempts. Please wait a minute and try again."),
+    503: lambda: _("The service is busy right now. Nothing was saved; please try again in a moment."),
     500: lambda: _("Something went wrong on our side. The error has been logged; please try again."),
 }
 
@@ -32,6 +35,33 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(exc: CSRFError):
         return _page(400, _("The form expired or was sent from elsewhere (CSRF check failed). "
                             "Please reload the page and send it again."))
+
+    @app.errorhandler(OverflowError)
+    def overflow(exc: OverflowError):
+        # A number too large for the database or the calendar slipped past the forms (a query string,
+        # a hand-made request): the request is wrong, not the server.
+        app.logger.warning("Overflow on %s %s: %s", request.method, request.path, exc)
+        return _page(400)
+
+    @app.errorhandler(IntegrityError)
+    def conflict(exc: IntegrityError):
+        # Two requests raced for the same row (a double click, duplicate scores): one won.
+        app.logger.warning("Conflict on %s %s: %s", request.method, request.path, exc.orig)
+        return _page(409, _("Someone else changed this at the same moment. Nothing was saved; "
+                            "please reload the page and try again."))
+
+    @app.errorhandler(OperationalError)
+    def busy(exc: OperationalError):
+        # SQLite's "database is locked" after its busy timeout, or a lost database connection.
+        app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exc.orig)
+        try:
+            db.session.rollback()
+        except Exception:  # the connection may be gone; the page below needs none
+            pass
+        # No template: the base page reads the database (the signed-in user, notifications).
+        page = (f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>503</title>'
+                f'<p style="font:16px sans-serif;margin:2em">{escape(MESSAGES[503]())}</p></html>')
+        return page, 503, {"Retry-After": "5", "Content-Type": "text/html; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -31,6 +31,21 @@ def safe_next(default: str) -> str:
     return default
 
 
+MAX_PAGE = 100_000
+MAX_INTEGER = 2**31 - 1
+
+
+def page_arg() -> int:
+    """?page=, between 1 and MAX_PAGE whatever was typed (a huge page must not overflow OFFSET)."""
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+
+
+def int_arg(name: str, source: Any = None) -> int | None:
+    """An integer query (or form) parameter that fits the database's integer; None otherwise."""
+    value = (source if source is not None else request.args).get(name, type=int)
+    return value if value is not None and abs(value) <= MAX_INTEGER else None
+
+
 def form_status(form: Any) -> int:
     """200 for a first display, 400 when a submitted form is shown again with errors."""
     return 400 if request.method == "POST" else 200

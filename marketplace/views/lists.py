@@ -31,7 +31,7 @@ from marketplace.models import (
     Street,
 )
 from marketplace.views.transaction import shows_refusals
-from marketplace.views.helpers import form_status, get_or_404
+from marketplace.views.helpers import form_status, get_or_404, int_arg
 
 bp = Blueprint("lists", __name__)
 
@@ -42,7 +42,7 @@ def _entries(period: ListPeriod | None, args) -> list[ListEntry]:
     query = (select(ListEntry).where(ListEntry.period_id == period.id).join(Organization)
              .options(joinedload(ListEntry.organization), joinedload(ListEntry.period))
              .order_by(ListEntry.kind, Organization.name))
-    alliance, street = args.get("alliance") or "", args.get("street", type=int)
+    alliance, street = args.get("alliance") or "", int_arg("street", args)
     if alliance in Alliance._value2member_map_:
         query = query.where(Organization.alliance == Alliance(alliance))
     if street:
@@ -159,7 +159,7 @@ def mine():
     permissions.require(current_user, "organization.own")
     org = current_user.organization
     if request.method == "POST" and BaseForm().validate_on_submit():
-        entry = get_or_404(select(ListEntry).where(ListEntry.id == request.form.get("entry_id", type=int),
+        entry = get_or_404(select(ListEntry).where(ListEntry.id == int_arg("entry_id", request.form),
                                                    ListEntry.organization_id == org.id))
         lists.appeal(current_user, entry, request.form.get("text", ""), request.form.get("evidence", ""),
                      repair=request.form.get("repair") == "1")

@@ -13,10 +13,11 @@ from marketplace import exports
 from marketplace.domain import queries
 from marketplace.domain.assess import needs
 from marketplace.domain.core import permissions, rules, timeline, uploads
+from marketplace.domain.core.clock import LOCAL_TZ
 from marketplace.extensions import db, limiter
 from marketplace.forms.needs import AssignForm, DecideForm, MergeForm, WishForm
 from marketplace.models import Community, Need, NeedPhoto, NeedStatus, Street, User
-from marketplace.views.helpers import form_status, get_or_404, list_context
+from marketplace.views.helpers import form_status, get_or_404, list_context, page_arg
 from marketplace.views.transaction import shows_refusals
 
 bp = Blueprint("needs", __name__)
@@ -57,7 +58,7 @@ def wish():
 @bp.get("/needs/")
 def index():
     filters = queries.need_filters(request.args)
-    page = db.paginate(queries.needs(current_user, filters), per_page=20, error_out=False)
+    page = db.paginate(page=page_arg(), select=queries.needs(current_user, filters), per_page=20, error_out=False)
     return render_template("needs/list.html", page=page, filters=filters, statuses=list(NeedStatus),
                            **list_context())
 
@@ -65,13 +66,13 @@ def index():
 @bp.get("/needs/export.<any(csv, xlsx):fmt>")
 def export(fmt: str):
     filters = queries.need_filters(request.args)
-    rows = db.session.scalars(queries.needs(current_user, filters).limit(exports.MAX_ROWS))
+    rows = exports.batched(queries.needs(current_user, filters), Need.id)
     header = [_("Case code"), _("Title"), _("Street"), _("Community"), _("Category"), _("Beneficiaries"),
               _("How many people"), _("Urgency"), _("Status"), _("Mean review score"), _("Recorded on")]
     return exports.respond(fmt, "needs", header, (
         [n.code, n.title, n.community.street.name, n.community.name, n.category.name, n.beneficiaries,
          n.beneficiaries_count, n.urgency, n.status,
-         n.mean_score if permissions.mean_visible(current_user, n) else "", n.created_at.date().isoformat()]
+         n.mean_score if permissions.mean_visible(current_user, n) else "", n.created_at.astimezone(LOCAL_TZ).date()]
         for n in rows))
 
 

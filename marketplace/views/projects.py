@@ -22,7 +22,8 @@ from marketplace.forms.bids import RepublishForm
 from marketplace.forms.needs import AnswerForm, QuestionForm, ReasonForm
 from marketplace.forms.projects import CRITERIA_FIELDS, ProjectForm
 from marketplace.models import Category, Community, Need, Project, ProjectStatus, Question, Regime
-from marketplace.views.helpers import form_status, get_or_404, list_context, project_for
+from marketplace.views.helpers import form_status, get_or_404, list_context, page_arg, project_for
+from marketplace.views.helpers import MAX_PAGE
 from marketplace.views.transaction import shows_refusals
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -31,7 +32,7 @@ bp = Blueprint("projects", __name__, url_prefix="/projects")
 @bp.get("/")
 def index():
     filters = queries.project_filters(request.args)
-    page = db.paginate(queries.projects(current_user, filters), per_page=20, error_out=False)
+    page = db.paginate(page=page_arg(), select=queries.projects(current_user, filters), per_page=20, error_out=False)
     return render_template("projects/list.html", page=page, filters=filters, statuses=list(ProjectStatus),
                            **list_context())
 
@@ -39,12 +40,12 @@ def index():
 @bp.get("/export.<any(csv, xlsx):fmt>")
 def export(fmt: str):
     filters = queries.project_filters(request.args)
-    rows = db.session.scalars(queries.projects(current_user, filters).limit(exports.MAX_ROWS))
+    rows = exports.batched(queries.projects(current_user, filters), Project.id)
     header = [_("Project code"), _("Title"), _("Street"), _("Category"), _("Procurement regime"),
               _("Budget cap (yuan)"), _("Status"), _("Published on"), _("Bidding deadline"), _("Communities")]
     return exports.respond(fmt, "projects", header, (
         [p.code, p.title, p.street.name, p.category.name, p.regime, p.budget_cap, p.status,
-         p.published_at.date().isoformat() if p.published_at else "", p.bid_deadline.isoformat(timespec="minutes"),
+         p.published_at.astimezone(LOCAL).date() if p.published_at else None, p.bid_deadline,
          "、".join(c.name for c in p.communities)] for p in rows))
 
 
@@ -53,7 +54,7 @@ def ocds_all():
     """The published projects as OCDS 1.1 release packages, 100 projects per page: ?page=2 …
     A page past the end is a 404; `links.next` (OCDS pagination extension) names the next page."""
     page = request.args.get("page", 1, type=int)
-    if page is None or page < 1:
+    if page is None or not 1 <= page <= MAX_PAGE:
         abort(404)
     projects, more = published_projects(page)
     if not projects:

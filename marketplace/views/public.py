@@ -22,7 +22,7 @@ from marketplace.models import (
     Street,
     VerificationStatus,
 )
-from marketplace.views.helpers import get_or_404, safe_next
+from marketplace.views.helpers import get_or_404, int_arg, page_arg, safe_next
 
 bp = Blueprint("public", __name__)
 
@@ -59,8 +59,8 @@ def organizations_list():
     query = permissions.organizations_query(current_user).options(
         selectinload(Organization.categories), selectinload(Organization.streets))
     alliance = request.args.get("alliance") or ""
-    street_id = request.args.get("street", type=int)
-    category_id = request.args.get("category", type=int)
+    street_id = int_arg("street")
+    category_id = int_arg("category")
     q = (request.args.get("q") or "").strip()[:64]
     if alliance in Alliance._value2member_map_:
         query = query.where(Organization.alliance == Alliance(alliance))
@@ -70,7 +70,7 @@ def organizations_list():
         query = query.where(Organization.categories.any(Category.id == category_id))
     if q:
         query = query.where(Organization.name.contains(q))
-    page = db.paginate(query.order_by(Organization.name, Organization.id), per_page=PAGE_SIZE,
+    page = db.paginate(page=page_arg(), select=query.order_by(Organization.name, Organization.id), per_page=PAGE_SIZE,
                        error_out=False)
     return render_template(
         "public/organizations.html", page=page,

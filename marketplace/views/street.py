@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from marketplace.domain.core import permissions, rules
 from marketplace.extensions import db
 from marketplace.models import Community, Need, NeedStatus, Project, ProjectStatus, Question
+from marketplace.views.helpers import page_arg
 
 bp = Blueprint("street_desk", __name__, url_prefix="/street")
 
@@ -24,7 +25,7 @@ def index():
              .options(joinedload(Need.community), joinedload(Need.category)))
     if status:
         query = query.where(Need.status == NeedStatus(status))
-    page = db.paginate(query.order_by(Need.id.desc()), per_page=30, error_out=False)
+    page = db.paginate(page=page_arg(), select=query.order_by(Need.id.desc()), per_page=30, error_out=False)
     counts = dict(db.session.execute(
         select(Need.status, func.count()).join(Need.community).where(Community.street_id == current_user.street_id)
         .group_by(Need.status)).all())

@@ -78,7 +78,8 @@ def demo_light():
 
     for n in range(8):
         make_org(name=f"李沧区测试社会工作服务中心{n}")
-    accounts.create_user(None, username="admin", password="Licang-2026", display_name="管理员", role=Role.admin)
+    accounts.create_user(None, username="admin", password="Licang-2026", display_name="管理员", role=Role.admin,
+                         check_strength=False)
     db.session.commit()
 
 

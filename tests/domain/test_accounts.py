@@ -40,14 +40,14 @@ def test_password_change_checks_the_current_one_and_ends_other_sessions():
     user = make_user(Role.secretary)
     version = user.session_version
     with pytest.raises(ValidationError) as err:
-        accounts.change_password(user, "not-it", "N3w-password!")
+        accounts.change_password(user, "not-it", "Maple-window-2031")
     assert err.value.field == "current_password"
     with pytest.raises(ValidationError) as err:
         accounts.change_password(user, PASSWORD, "short")
     assert err.value.field == "new_password"
-    accounts.change_password(user, PASSWORD, "N3w-password!")
+    accounts.change_password(user, PASSWORD, "Maple-window-2031")
     assert user.session_version == version + 1
-    assert accounts.check_password(user, "N3w-password!")
+    assert accounts.check_password(user, "Maple-window-2031")
 
 
 def test_logout_bumps_the_session_version():
@@ -74,3 +74,34 @@ def test_the_database_refuses_a_secretary_without_a_community():
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+@pytest.mark.parametrize("password", ["12345678", "password", "1234567890", "passwordpassword", "qwertyuiop",
+                                      "Password123", "Licang-2026", "licang2026!", "李沧区揭榜挂帅2026",
+                                      "zhangwei1990"])
+def test_common_and_context_passwords_are_refused(password):
+    problem = accounts.password_problem(password, "zhangwei", "张伟")
+    assert problem is not None, password
+
+
+def test_a_password_built_on_the_username_or_the_name_is_refused():
+    assert accounts.password_problem("chenguang-2026", "chenguang") is not None
+    assert accounts.password_problem("Sunrise-Social-Work-1", "org7", "sunrise social work") is not None
+    assert accounts.password_problem("Sunrise-Social-Work-1", "org7") is None  # fine for someone else
+
+
+def test_a_long_unrelated_passphrase_is_accepted():
+    for password in ("Quiet-harbour-47", "晴天-river-47-窗台", "correct horse battery staple"):
+        assert accounts.password_problem(password, "zhangwei", "张伟") is None, password
+
+
+def test_weak_passwords_are_refused_with_a_chinese_message(app):
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("zh_CN"):
+        assert "至少" in str(accounts.password_problem("Short-1"))
+        assert "容易被猜到" in str(accounts.password_problem("password1234"))
+
+
+def test_a_random_password_of_digits_and_signs_is_accepted():
+    assert accounts.password_problem("83#91!20@7x%5", "zhangwei") is None

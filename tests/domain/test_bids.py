@@ -21,7 +21,7 @@ from marketplace.models import (
     Role,
     VerificationStatus,
 )
-from tests.factories import bid_data, bidder, make_org, make_user, published_project, submitted_bid
+from tests.factories import bid_data, bidder, make_org, make_user, pdf_bytes, published_project, submitted_bid
 
 
 def codes(org, project):
@@ -78,7 +78,7 @@ def test_submission_gives_a_receipt_with_a_digest_of_content_and_files(app):
     bid = bids.save(user, project, bid_data())
     first = bids.submit(user, bid)
     assert first.submitted_at == clock.now() and len(first.digest) == 64 and bid.digest == first.digest
-    pdf = FileStorage(BytesIO(b"%PDF-1.4 team CVs"), filename="简历.pdf")
+    pdf = FileStorage(BytesIO(pdf_bytes("team CVs")), filename="简历.pdf")
     bids.add_attachments(user, bid, [pdf])
     assert bid.status is BidStatus.draft  # changed: must be submitted again
     second = bids.submit(user, bid)
@@ -130,13 +130,13 @@ def test_attachments_are_checked_by_content_and_named_safely(app):
     liar = FileStorage(BytesIO(b"MZ\x90 an executable"), filename="plan.pdf")
     with pytest.raises(ValidationError):
         bids.add_attachments(user, bid, [liar])
-    sneaky = FileStorage(BytesIO(b"%PDF-1.7 ok"), filename="../../etc/passwd.pdf")
+    sneaky = FileStorage(BytesIO(pdf_bytes("ok")), filename="../../etc/passwd.pdf")
     [attachment] = bids.add_attachments(user, bid, [sneaky])
     assert attachment.original_name == "passwd.pdf" and "/" not in attachment.stored_name
     app.config["MAX_ATTACHMENT_BYTES"], limit = 10, app.config["MAX_ATTACHMENT_BYTES"]
     try:
         with pytest.raises(ValidationError):
-            bids.add_attachments(user, bid, [FileStorage(BytesIO(b"%PDF-1.7 too large"), filename="a.pdf")])
+            bids.add_attachments(user, bid, [FileStorage(BytesIO(pdf_bytes("too large")), filename="a.pdf")])
     finally:
         app.config["MAX_ATTACHMENT_BYTES"] = limit
 

@@ -32,7 +32,7 @@ def _profile(**kw):
 def test_registration_creates_a_pending_organization_and_its_account():
     category, street = make_category(), make_street()
     user = organizations.register(_profile(category_ids=[category.id], street_ids=[street.id]),
-                                  username="chenguang", password="Secret-123", display_name="陈丽")
+                                  username="chenguang", password="Secret-lantern-123", display_name="陈丽")
     org = user.organization
     assert org.status is VerificationStatus.pending and user.role is Role.organization
     assert org.categories == [category] and org.streets == [street]
@@ -44,14 +44,14 @@ def test_a_duplicate_code_is_refused():
     existing = make_org()
     with pytest.raises(ValidationError) as err:
         organizations.register(_profile(uscc=existing.uscc.lower()), username="dup",
-                               password="Secret-123", display_name="x")
+                               password="Secret-lantern-123", display_name="x")
     assert err.value.field == "uscc"
 
 
 def test_a_code_whose_type_character_disagrees_is_refused():
     with pytest.raises(ValidationError) as err:
         organizations.register(_profile(uscc=valid_code(type_char="1")), username="t",
-                                password="Secret-123", display_name="x")
+                                password="Secret-lantern-123", display_name="x")
     assert err.value.field == "uscc"
 
 

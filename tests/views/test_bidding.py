@@ -9,7 +9,7 @@ from marketplace.domain.tender import bids
 from marketplace.extensions import db
 from marketplace.models import Bid, BidStatus, Project, ProjectStatus, Role
 from tests.conftest import Auth, csrf_token_from
-from tests.factories import bidder, make_org, make_user, published_project, submitted_bid
+from tests.factories import bidder, make_org, make_user, pdf_bytes, published_project, submitted_bid
 
 
 def _client(app, user):
@@ -42,7 +42,7 @@ def test_save_submit_receipt_and_public_digest(app):
     db.session.commit()
     c = _client(app, user)
     data = _bid_form(c, project.code, then="submit")
-    data["attachments"] = [(BytesIO(b"%PDF-1.4 plan"), "方案.pdf")]
+    data["attachments"] = [(BytesIO(pdf_bytes("plan")), "方案.pdf")]
     response = c.post(f"/projects/{project.code}/bid", data=data, content_type="multipart/form-data")
     assert response.status_code == 302
     html = c.get(f"/projects/{project.code}/bid").get_data(as_text=True)
@@ -80,8 +80,9 @@ def test_a_late_or_stale_form_is_refused(app):
 def test_other_roles_have_no_bid_page_and_attachments_stay_sealed(app):
     project, officer = published_project()
     bid, owner = submitted_bid(project)
+    secret = pdf_bytes("secret")
     bids.add_attachments(owner, bid, [__import__("werkzeug.datastructures", fromlist=["FileStorage"]).FileStorage(
-        BytesIO(b"%PDF-1.4 secret"), filename="secret.pdf")])
+        BytesIO(secret), filename="secret.pdf")])
     db.session.commit()
     file_id = bid.attachments[0].id
     for user in (officer, make_user(Role.admin), make_user(Role.expert), bidder()):
@@ -89,7 +90,7 @@ def test_other_roles_have_no_bid_page_and_attachments_stay_sealed(app):
         assert c.get(f"/projects/{project.code}/bid/files/{file_id}").status_code in (403, 404)
     assert _client(app, officer).get(f"/projects/{project.code}/bid").status_code == 403
     own = _client(app, owner).get(f"/projects/{project.code}/bid/files/{file_id}")
-    assert own.status_code == 200 and own.data == b"%PDF-1.4 secret"
+    assert own.status_code == 200 and own.data == secret
     assert "attachment" in own.headers["Content-Disposition"]
     own.close()
 

@@ -9,8 +9,8 @@ def _form(client, **overrides):
     data = {"name": "李沧区晨曦社会工作服务中心", "uscc": valid_code(), "org_type": "private_non_enterprise",
             "registered_on": "2019-03-01", "legal_representative": "周敏", "contact_name": "陈丽",
             "contact_phone": "13900000000", "contact_email": "", "address": "", "alliance": "volunteers",
-            "description": "", "display_name": "陈丽", "username": "chenxi", "password": "Secret-123",
-            "confirm": "Secret-123", "csrf_token": csrf_token_from(page)}
+            "description": "", "display_name": "陈丽", "username": "chenxi", "password": "Secret-lantern-123",
+            "confirm": "Secret-lantern-123", "csrf_token": csrf_token_from(page)}
     data.update(overrides)
     return data
 

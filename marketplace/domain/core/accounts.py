@@ -8,6 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from zxcvbn import zxcvbn
 
 from marketplace.domain.core import audit, clock, permissions
 from marketplace.domain.core.errors import DomainError, ValidationError
@@ -16,7 +17,11 @@ from marketplace.models import Role, User
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("timing-equaliser")
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 10
+MIN_STRENGTH = 3  # zxcvbn's 0–4: 3 is "safely unguessable" even if the hashes leaked
+# Words an attacker tries first against this platform (zxcvbn penalises passwords built on them).
+CONTEXT_WORDS = ["licang", "lican", "qingdao", "jiebang", "jiebangguashuai", "guashuai", "marketplace",
+                 "李沧", "李沧区", "青岛", "揭榜挂帅", "揭榜"]
 
 
 def hash_password(password: str) -> str:
@@ -33,13 +38,25 @@ def check_password(user: User, password: str) -> bool:
     return True
 
 
-def password_problem(password: str, username: str = "") -> object | None:
+def password_problem(password: str, username: str = "", *context: str) -> object | None:
+    """Why this password is refused, or None: at least 10 characters, and not guessable by zxcvbn's
+    dictionaries (common passwords, names, dates, keyboard patterns, l33t spellings) nor built on
+    the username, the person's or organization's name, or the district's name."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return _l("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
     if len(password) > 128:
         return _l("The password can have at most 128 characters.")
     if username and password.lower() == username.lower():
         return _l("The password cannot be the same as the username.")
+    words = [w for phrase in (username, *context) if phrase for w in {phrase, *phrase.split()}] + CONTEXT_WORDS
+    remainder = password.lower()
+    for word in sorted(words, key=len, reverse=True):
+        remainder = remainder.replace(word.lower(), "")
+    built_on_context = remainder != password.lower() and len([c for c in remainder if c.isalpha()]) < 4
+    if built_on_context or zxcvbn(password, user_inputs=words)["score"] < MIN_STRENGTH:
+        return _l("This password is too easy to guess: avoid common passwords, names, dates, keyboard "
+                  "patterns, the username and the district's name. A few unrelated words with a number "
+                  "and a sign work well, e.g. 晴天-river-47-窗台.")
     return None
 
 
@@ -76,7 +93,7 @@ def change_password(actor: User, current: str, new: str) -> None:
     permissions.require(actor, "account.change_password", actor)
     if not check_password(actor, current):
         raise ValidationError(_l("The current password is wrong."), field="current_password")
-    problem = password_problem(new, actor.username)
+    problem = password_problem(new, actor.username, actor.display_name)
     if problem:
         raise ValidationError(problem, field="new_password")
     if current == new:
@@ -88,12 +105,13 @@ def change_password(actor: User, current: str, new: str) -> None:
 
 
 def create_user(actor: Any, *, username: str, password: str, display_name: str, role: Role,
-                **fields: Any) -> User:
-    """Create an account (used by the admin console, organization sign-up and the demo)."""
+                check_strength: bool = True, context: tuple[str, ...] = (), **fields: Any) -> User:
+    """Create an account (used by the admin console, organization sign-up and the demo). Only the
+    demo, whose accounts share a published password, passes check_strength=False."""
     username = username.strip()
     if find_user(username) is not None:
         raise ValidationError(_l("This username is already taken."), field="username")
-    problem = password_problem(password, username)
+    problem = password_problem(password, username, display_name, *context) if check_strength else None
     if problem:
         raise ValidationError(problem, field="password")
     user = User(username=username, display_name=display_name.strip(), role=role,

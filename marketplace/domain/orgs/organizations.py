@@ -62,7 +62,7 @@ def register(data: dict[str, Any], *, username: str, password: str, display_name
     user = accounts.create_user(None, username=username, password=password,
                                 display_name=display_name, role=Role.organization,
                                 organization_id=org.id, email=data.get("contact_email"),
-                                phone=data.get("contact_phone"))
+                                phone=data.get("contact_phone"), context=(data.get("name") or "",))
     audit.append(user, "organization.registered", org, {"name": org.name, "uscc": org.uscc})
     return user
 

@@ -133,6 +133,9 @@ def _parse_budget(lines: list[dict[str, Any]], cap: Decimal) -> tuple[list[dict[
             raise ValidationError(_l("“%(v)s” is not an amount.", v=raw), field="budget") from None
         if not amount.is_finite() or amount <= 0:
             raise ValidationError(_l("Budget amounts must be above 0."), field="budget")
+        if amount > cap:  # (also keeps absurd numbers such as 1e309 away from quantize and the database)
+            raise ValidationError(_l("The budget totals %(t)s yuan, above the project's cap of %(cap)s yuan.",
+                                     t=amount, cap=cap), field="budget")
         amount = amount.quantize(Decimal("0.01"))
         items.append({"item": name[:100], "amount": str(amount)})
         total += amount
@@ -180,16 +183,20 @@ def clean_filename(name: str) -> str:
     return base[:100]
 
 
-def check_attachment(data: bytes) -> tuple[str, str]:
-    """(content type, extension) for a real PDF or image; the name and the declared type are ignored."""
+def check_attachment(data: bytes) -> tuple[bytes, str, str]:
+    """(what to store, content type, extension) for a real PDF (parsed) or image (encoded again
+    without its metadata); the name and the declared type are ignored."""
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
     if len(data) > limit:
         raise ValidationError(_l("An attachment can be at most %(mb)s MB.", mb=limit // (1024 * 1024)),
                               field="attachments")
     if data.startswith(b"%PDF-"):
-        return "application/pdf", "pdf"
+        uploads.check_pdf(data)
+        return data, "application/pdf", "pdf"
     try:
-        return uploads.check_image(data, field="attachments")
+        return uploads.clean_image(data, field="attachments")
+    except uploads.TooManyPixels:
+        raise
     except ValidationError:
         raise ValidationError(_l("Attachments must be PDF files or photos (JPEG, PNG, WebP)."),
                               field="attachments") from None
@@ -204,8 +211,7 @@ def add_attachments(actor: User, bid: Bid, files: list[Any]) -> list[BidAttachme
                               field="attachments")
     checked = []
     for f in files:
-        data = f.read(current_app.config["MAX_ATTACHMENT_BYTES"] + 1)
-        content_type, ext = check_attachment(data)
+        data, content_type, ext = check_attachment(f.read(current_app.config["MAX_ATTACHMENT_BYTES"] + 1))
         checked.append((f.filename, data, content_type, ext))
     added = []
     for name, data, content_type, ext in checked:

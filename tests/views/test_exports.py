@@ -1,0 +1,93 @@
+"""Exports: complete (batched, no row limit), formulas neutralised, real numbers and dates in Excel,
+control characters never breaking a file, and a CSV that fails half-way saying so."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from marketplace import exports
+from marketplace.extensions import db
+from tests.conftest import dialect, execute_raw
+from tests.factories import make_need, make_user, published_project
+from marketplace.models import Role
+
+HOSTILE = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+2", "-3+cmd|' /C calc'!A0", "@SUM(A1)"]  # (titles are stripped)
+
+
+def _csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_exports_are_complete_whatever_the_size(client, monkeypatch):
+    monkeypatch.setattr(exports, "BATCH", 7)  # several batches with few rows
+    secretary = make_user(Role.secretary)
+    codes = {make_need(secretary, title=f"需求{n}").code for n in range(23)}
+    db.session.commit()
+    rows = _csv_rows(client.get("/needs/export.csv"))
+    assert len(rows) == 24 and {r[0] for r in rows[1:]} == codes
+    sheet = load_workbook(io.BytesIO(client.get("/needs/export.xlsx").data), read_only=True).active
+    assert {r[0] for r in list(sheet.values)[1:]} == codes
+
+
+def test_formulas_are_neutralised_and_excel_keeps_numbers_and_dates(client):
+    secretary = make_user(Role.secretary)
+    for title in HOSTILE:
+        make_need(secretary, title=title, beneficiaries_count=12)
+    project, _officer = published_project(title="=1+2")
+    db.session.commit()
+
+    titles = {r[1] for r in _csv_rows(client.get("/needs/export.csv"))[1:]}
+    assert titles == {"'" + t for t in HOSTILE} | {"老年人助餐服务"}  # (the project's need)
+
+    data = client.get("/needs/export.xlsx").data
+    assert b"<f>" not in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    sheet = load_workbook(io.BytesIO(data)).active
+    body = [row for row in sheet.iter_rows(min_row=2) if row[1].value != "老年人助餐服务"]
+    assert {row[1].value for row in body} == set(HOSTILE)  # shown as typed, as text
+    assert all(row[1].data_type == "s" and row[1].quotePrefix for row in body)
+    assert all(row[6].value == 12 and row[6].data_type == "n" for row in body)  # a number
+    assert all(isinstance(row[10].value, datetime) for row in body)  # a date
+
+    projects = load_workbook(io.BytesIO(client.get("/projects/export.xlsx").data)).active
+    row = list(projects.iter_rows(min_row=2))[0]
+    assert row[1].value == "=1+2" and row[1].data_type == "s"
+    assert row[5].data_type == "n" and row[5].value == float(project.budget_cap)
+    assert isinstance(row[8].value, datetime)  # the bidding deadline, a real date and time
+
+
+def test_control_characters_in_stored_text_never_break_an_export(client):
+    need = make_need(title="正常标题")
+    db.session.commit()
+    poison = "助餐\x01\x1b\x0b服务" + ("\x00" if dialect() == "sqlite" else "")  # PostgreSQL cannot store NUL
+    execute_raw("UPDATE needs SET title = :t WHERE id = :i", t=poison, i=need.id)
+    for fmt in ("csv", "xlsx"):
+        response = client.get(f"/needs/export.{fmt}")
+        assert response.status_code == 200, fmt
+    assert _csv_rows(client.get("/needs/export.csv"))[1][1] == "助餐服务"
+    sheet = load_workbook(io.BytesIO(client.get("/needs/export.xlsx").data)).active
+    assert list(sheet.values)[1][1] == "助餐服务"
+
+
+def test_a_csv_that_fails_half_way_says_it_is_incomplete(app):
+    def rows():
+        yield ["一", 1]
+        yield ["二", 2]
+        raise RuntimeError("the database went away")
+
+    with app.test_request_context("/needs/export.csv"):
+        response = exports.respond("csv", "needs", ["名称", "数"], rows())
+        body = "".join(response.response)
+    last = list(csv.reader(io.StringIO(body)))[-1][0]
+    assert "2" in last and "导出未完成" in last
+
+
+@pytest.mark.parametrize("value,expected", [("=1", "'=1"), ("-", "'-"), ("+", "'+"), ("@x", "'@x"), ("\tx", "'\tx"),
+                                            ("\rx", "'\rx"), ("a=b", "a=b"), ("", "")])
+def test_csv_neutralisation(value, expected):
+    assert exports.neutralised(value) == expected
