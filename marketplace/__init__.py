@@ -8,7 +8,7 @@ from flask import Flask, current_app, has_request_context, session
 from flask_babel import get_locale
 
 from marketplace import config as config_module
-from marketplace.domain.core import workdays
+from marketplace.domain.core import jobs, workdays
 from marketplace.extensions import (
     babel,
     configure_engines,
@@ -46,6 +46,7 @@ def create_app(config: str | config_module.Config | None = None, **overrides: An
     with app.app_context():
         configure_engines()
     workdays.install()
+    jobs.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

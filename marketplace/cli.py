@@ -1,17 +1,20 @@
-"""Command-line tasks: `flask seed-demo`, `flask audit verify`, `flask create-admin`."""
+"""Command-line tasks: `flask seed-demo`, `flask audit verify`, `flask create-admin`,
+`flask jobs worker|scheduler`."""
 
 from __future__ import annotations
 
 import json
+import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from rq import Worker
 
 from marketplace import scratch
 from marketplace import demo
 from marketplace.domain import deadlines
-from marketplace.domain.core import accounts, checkpoints
+from marketplace.domain.core import accounts, checkpoints, jobs
 from marketplace.domain.core.audit import verify_chain, verify_rows
 from marketplace.domain.tender.bids import verify_receipts
 from marketplace.domain.core.errors import DomainError
@@ -108,6 +111,34 @@ def register_cli(app: Flask) -> None:
         click.echo(f"{result.code}: {reds} red, {len(result.entries) - reds} black (draft)")
 
     app.cli.add_command(lists_cli)
+
+    jobs_cli = AppGroup("jobs", help="Background jobs: mail and other slow work, off the request.")
+
+    @jobs_cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Stop when the queue is empty (tests, one-off runs).")
+    def jobs_worker(burst: bool) -> None:
+        """Run the jobs queued in Redis (JOBS_BACKEND=rq), with retries; one process per worker."""
+        if current_app.config["JOBS_BACKEND"] != jobs.RQ:
+            raise click.ClickException("JOBS_BACKEND is not 'rq': jobs run in the web process, "
+                                       "there is no queue to work on.")
+        queue = jobs.queue(current_app)
+        Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)
+
+    @jobs_cli.command("scheduler")
+    @click.option("--every", type=click.IntRange(min=1), default=None,
+                  help="Seconds between ticks (default JOBS_TICK_SECONDS, 60).")
+    @click.option("--once", is_flag=True, help="Submit one tick and stop.")
+    def jobs_scheduler(every: int | None, once: bool) -> None:
+        """Submit `deadlines tick` periodically: to the queue (rq) or run here (embedded)."""
+        every = every or current_app.config["JOBS_TICK_SECONDS"]
+        while True:
+            jobs.submit(deadlines.tick)
+            click.echo(f"deadlines tick submitted ({current_app.config['JOBS_BACKEND']})")
+            if once:
+                return
+            time.sleep(every)
+
+    app.cli.add_command(jobs_cli)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")

@@ -61,6 +61,10 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@jiebang.local")
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "embedded")  # embedded | rq
+    REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "marketplace")
+    JOBS_TICK_SECONDS = int(os.environ.get("JOBS_TICK_SECONDS", 60))
     PDF_FONT = os.environ.get("PDF_FONT")  # a CJK TrueType font for the PDFs; Debian's WenQuanYi by default
     COMPLAINT_RATE_LIMIT = os.environ.get("COMPLAINT_RATE_LIMIT", "5 per hour")
     SURVEY_RATE_LIMIT = os.environ.get("SURVEY_RATE_LIMIT", "60 per hour")
@@ -105,6 +109,7 @@ class TestConfig(Config):
     TESTING = True
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "locmem"
+    JOBS_BACKEND = "embedded"  # the RQ test sets its own
 
     def __init__(self) -> None:
         import tempfile

@@ -1,6 +1,8 @@
 """Notifications: stored for the in-app list and, when the user has an address, mailed through
-Flask-Mailman (MAIL_BACKEND: console by default, smtp in production). The text is rendered from
-kind + params in the reader's language at display time."""
+Flask-Mailman (MAIL_BACKEND: console by default, smtp in production) by a job that runs only after
+the action's transaction commits (`jobs.enqueue`): never inside it, never for a refused action.
+The in-app text is rendered from kind + params in the reader's language at display time; the mail
+in the district's language when it is queued."""
 
 from __future__ import annotations
 
@@ -10,9 +12,10 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_mailman import EmailMessage
 from sqlalchemy import func, select, update
 
-from marketplace.domain.core import clock
+from marketplace.domain.core import clock, jobs
 from marketplace.extensions import db
 from marketplace.models import Notification, User
 
@@ -60,17 +63,17 @@ def notify(users: Iterable[User], kind: str, params: dict[str, Any], link: str) 
 
 
 def _mail(users: list[User], kind: str, params: dict[str, Any], link: str) -> None:
-    from flask_mailman import EmailMessage
-
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         body = render(kind, params)
         subject = _("揭榜挂帅 notification")
     base = current_app.config.get("PUBLIC_URL", "").rstrip("/")
     for user in users:
-        try:
-            EmailMessage(subject, f"{body}\n\n{base}{link}", to=[user.email]).send()
-        except Exception:  # a mail outage never blocks the action itself
-            current_app.logger.exception("mail to user %s failed", user.id)
+        jobs.enqueue(send_mail, to=user.email, subject=subject, body=f"{body}\n\n{base}{link}")
+
+
+def send_mail(to: str, subject: str, body: str) -> None:
+    """The job: one message through Flask-Mailman (a failure is retried by RQ, logged embedded)."""
+    EmailMessage(subject, body, to=[to]).send()
 
 
 def unread_count(user: User) -> int:
