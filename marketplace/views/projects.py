@@ -145,7 +145,7 @@ def new():
             form.outputs.data = "\n".join(f"{n.beneficiaries} {n.beneficiaries_count}" for n in chosen)
         for key, weight in projects.default_criteria().items():
             getattr(form, key).data = weight
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _prefilled_for_regime(form):
         selected = [n for n in available if n.id in set(form.need_ids.data or [])]
         project = projects.create(current_user, selected, form.project_data(), form.submission_key.data)
         flash(_("Draft %(code)s saved. Check it, then publish it.", code=project.code), "success")
@@ -154,12 +154,25 @@ def new():
                            criteria_fields=CRITERIA_FIELDS), form_status(form)
 
 
+def _prefilled_for_regime(form: ProjectForm) -> bool:
+    """Without JavaScript, switching the regime sends the other regime's pre-filled weights: fill
+    this regime's own and show the form again (True) rather than refuse the weights."""
+    weights = projects.prefill_for_regime(form.project_data()["criteria"], form.regime.data)
+    if weights is None:
+        return False
+    for key, weight in weights.items():
+        getattr(form, key).data, getattr(form, key).raw_data = weight, [str(weight)]
+    form.price.errors = [*form.price.errors, _("The weights were pre-filled for %(regime)s: check them and save again.",
+                                               regime=form.regime.data.label)]
+    return True
+
+
 def _window_rules() -> dict:
     return {"min_days": rules.get_rule("project.bid_window_min_days"),
             "qa_days": rules.get_rule("project.qa_close_days"),
             "price_min": rules.get_rule("regime.gov.price_weight_min"),
             "price_max": rules.get_rule("regime.gov.price_weight_max"),
-            "gov": Regime.government_purchase.value}
+            "gov": Regime.government_purchase.value, "defaults": projects.regime_defaults()}
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])
@@ -173,7 +186,7 @@ def edit(code: str):
     del form.need_ids  # the needs of a draft are fixed; withdraw the draft to start again
     if not form.is_submitted():
         form.load(project)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _prefilled_for_regime(form):
         projects.update(current_user, project, form.project_data())
         flash(_("The draft is saved."), "success")
         return redirect(url_for("projects.detail", code=code))

@@ -89,6 +89,10 @@ def test_a_wish_travels_to_a_published_project(page, live_server, demo):
     page.get_by_role("button", name="保存草稿").click()
     assert "各项权重合计为 110" in page.locator("main").inner_text()
     page.locator("#plan").fill("40")
+    page.get_by_label("采购方式").select_option("government_purchase")  # pre-fills that regime's weights
+    assert (page.locator("#plan").input_value(), page.locator("#price").input_value()) == ("30", "10")
+    page.get_by_label("采购方式").select_option("community_fund")
+    assert (page.locator("#plan").input_value(), page.locator("#price").input_value()) == ("40", "0")
     shot(page, "project-form")
     page.get_by_role("button", name="保存草稿").click()
     page.wait_for_url(re.compile(r"/projects/LCXM-"))

@@ -80,7 +80,7 @@ def test_bad_terms_keep_the_form_and_save_nothing(app):
         ({"qa_deadline": local(now + timedelta(days=11))}, "答疑截止时间必须早于揭榜截止时间"),
         ({"bid_deadline": local(now + timedelta(days=3)), "qa_deadline": local(now + timedelta(days=1))},
          "至少为 7 天"),
-        ({"regime": "government_purchase"}, "价格分权重须在 10 至 30 之间"),
+        ({"regime": "government_purchase", "plan": "30", "team": "30"}, "价格分权重须在 10 至 30 之间"),
         ({"title": ""}, "该字段是必填字段"),
     ]
     for overrides, message in cases:
@@ -92,6 +92,30 @@ def test_bad_terms_keep_the_form_and_save_nothing(app):
     assert db.session.scalar(db.select(db.func.count(Project.id))) == 0
     db.session.expire_all()
     assert need.status is NeedStatus.approved
+
+
+def test_switching_the_regime_prefills_valid_weights_for_it(app):
+    """The form carries each regime's pre-filled weights (for the script); without the script, the
+    community fund's untouched weights sent under government purchase come back as its own."""
+    need, officer = approved_need()
+    db.session.commit()
+    c = _street(app, officer)
+    page, data = _form(c, need, regime="government_purchase")
+    assert "data-regime-weights=" in page and "&#34;government_purchase&#34;: {" in page
+    response = c.post("/projects/new", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "已按政府购买服务预填权重" in html
+    for name, weight in (("plan", 30), ("team", 20), ("past", 15), ("budget", 15), ("roadshow", 10), ("price", 10)):
+        assert re.search(rf'name="{name}"[^>]*value="{weight}"', html), name
+    assert db.session.scalar(db.select(db.func.count(Project.id))) == 0
+    data.update(plan="30", price="10", csrf_token=csrf_token_from(html))  # saved as shown: accepted
+    assert c.post("/projects/new", data=data).status_code == 302
+    project = db.session.scalars(db.select(Project)).one()
+    assert project.criteria["price"] == 10 and project.criteria["plan"] == 30
+    _page, data = _form(c, need, regime="community_fund", plan="30", price="10")  # and back
+    assert projects.prefill_for_regime({k: int(data[k]) for k in ("plan", "team", "past", "budget", "roadshow",
+                                                                   "price")}, projects.Regime.community_fund) == {
+        "plan": 40, "team": 20, "past": 15, "budget": 15, "roadshow": 10, "price": 0}
 
 
 def test_a_double_submitted_project_form_makes_one_draft(app):

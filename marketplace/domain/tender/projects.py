@@ -43,6 +43,24 @@ def default_criteria(regime: Regime = Regime.community_fund) -> dict[str, int]:
     return weights
 
 
+def regime_defaults() -> dict[str, dict[str, int]]:
+    """The pre-filled weights of each regime (every criterion named, 0 when absent), for the form."""
+    return {regime.value: {k: default_criteria(regime).get(k, 0) for k in (*AWARD_CRITERIA, PRICE)}
+            for regime in Regime}
+
+
+def prefill_for_regime(criteria: dict[str, int], regime: Regime) -> dict[str, int] | None:
+    """The regime's own pre-filled weights when `criteria` are another regime's untouched
+    pre-filled weights (the regime was switched and nothing else changed); None otherwise."""
+    given = {k: int(criteria.get(k) or 0) for k in (*AWARD_CRITERIA, PRICE)}
+    defaults = regime_defaults()
+    if given == defaults[regime.value]:
+        return None
+    if any(given == weights for name, weights in defaults.items() if name != regime.value):
+        return defaults[regime.value]
+    return None
+
+
 def validate_criteria(criteria: dict[str, int], regime: Regime) -> dict[str, int]:
     clean = {k: int(v) for k, v in criteria.items() if k in (*AWARD_CRITERIA, PRICE) and int(v) > 0}
     if any(int(v) < 0 for v in criteria.values()):
