@@ -103,7 +103,7 @@ def build_demo(echo=print) -> list[DemoAccount]:
     start = clock.now()
     with clock.frozen(start - timedelta(days=230)):
         shown = _build_foundation()
-        past = demo_delivery.scenarios()  # (creates the organizations' accounts now, 230 days ago)
+        past = demo_delivery.scenarios(start)  # (creates the organizations' accounts now, 230 days ago)
     # the domain clock travels back, so every date is real and the audit chain stays in time order
     run_in_time_order(start, [*past, demo_bidding.build_bidding(), demo_lists.scenario(start)])
     demo_cycle.build_cycle()

@@ -26,7 +26,7 @@ def scenario(start) -> Iterator[float]:
     this_quarter = _quarter(today)
     previous_end = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     previous = _quarter(date.fromordinal(previous_end.toordinal() - 1))
-    days_into_quarter = (today - previous_end).days
+    days_into_quarter = (today - previous_end).days  # (demo.delivery times the failed evaluation by it)
     yield days_into_quarter - 4  # a few days into the quarter, the previous one is computed and published
     period = lists.compute(admin, previous)
     lists.publish(admin, period)

@@ -53,7 +53,7 @@ def panel(code: str):
     done = set(db.session.execute(select(BidScore.bid_id, BidScore.member_id).where(
         BidScore.member_id.in_([m.id for m in members]))).all()) if members else set()
     ready = awards.all_scored(project)
-    return render_template("awards/panel.html", project=project, members=members, candidates={role.value: people for role, people in awards.panel_candidates(project).items()},
+    return render_template("awards/panel.html", project=project, members=members, candidates=awards.panel_choices(project),
                            roles=list(PanelRole), bids=competing, done=done, ready=ready,
                            ranking=awards.ranking(project) if ready else [], slots={
                                b.id: awards.roadshow_slot(b) for b in competing},

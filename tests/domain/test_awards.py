@@ -146,6 +146,23 @@ def test_known_ties_block_the_assignment():
                                             (make_user(Role.expert), PanelRole.expert)])
 
 
+def test_panel_candidates_show_known_ties_before_the_pick(count_queries):
+    project, officer, bid_list, after = closed()
+    tied, free = make_user(Role.expert), make_user(Role.expert)
+    db.session.add(Affiliation(user_id=tied.id, organization_id=bid_list[0].organization_id,
+                               kind=AffiliationKind.board, started_on=date(2020, 1, 1), ended_on=date(2025, 6, 1)))
+    db.session.flush()
+    with clock.frozen(after):
+        awards.close_if_due(project)
+        with count_queries() as n:
+            candidates = awards.panel_choices(project)
+        assert n() <= 8  # whatever the number of people
+        experts = {u.id: ties for u, ties in candidates[PanelRole.expert]}
+        assert experts[free.id] == [] and len(experts[tied.id]) == 1 and "理事" in experts[tied.id][0]
+        assert [u.id for u, _t in candidates[PanelRole.street]] == [officer.id]
+        assert awards.known_ties(tied, project) == experts[tied.id]
+
+
 def test_declaration_before_scoring_and_recusal_refuses_scores():
     project, officer, bid_list, after = closed()
     with clock.frozen(after):

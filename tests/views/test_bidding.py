@@ -95,6 +95,27 @@ def test_other_roles_have_no_bid_page_and_attachments_stay_sealed(app):
     own.close()
 
 
+def test_the_panel_picker_shows_tied_people_as_unavailable_with_the_reason(app):
+    from datetime import date
+
+    from marketplace.models import Affiliation, AffiliationKind
+
+    project, officer = published_project()
+    first, _ = submitted_bid(project)
+    tied, free = make_user(Role.expert), make_user(Role.expert)
+    db.session.add(Affiliation(user_id=tied.id, organization_id=first.organization_id, kind=AffiliationKind.board,
+                               started_on=date(2024, 1, 1)))
+    db.session.commit()
+    with clock.frozen(project.bid_deadline + timedelta(hours=1)):
+        street = _client(app, officer)
+        street.get(f"/projects/{project.code}")  # bidding closes on access
+        page = street.get(f"/projects/{project.code}/panel").get_data(as_text=True)
+        assert f'name="members_expert" value="{free.id}"' in page
+        assert f'name="members_expert" value="{tied.id}"' not in page  # cannot be ticked
+        assert f'id="member-expert-{tied.id}" disabled aria-describedby="tie-expert-{tied.id}"' in page
+        assert "不可选：" in page and first.organization.name in page
+
+
 def test_full_award_journey_through_http(app):
     project, officer = published_project()
     first, first_user = submitted_bid(project, total="40000")

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from marketplace.domain.core.records import awards_of, current_award, panel_member  # noqa: F401 (part of the stage's vocabulary)
 from marketplace.domain.core import audit, clock, notify, permissions, rules, scoring
@@ -134,32 +135,48 @@ def panel_candidates(project: Project) -> dict[PanelRole, list[User]]:
 def known_ties(user: User, project: Project) -> list[str]:
     """Ties the system knows: membership or employment at a bidder, a board seat or control within
     the look-back, a past joint bid between the member's organization and a bidder."""
+    return ties_of(project, [user]).get(user.id, [])
+
+
+def ties_of(project: Project, users: list[User]) -> dict[int, list[str]]:
+    """known_ties for several people at once (three queries whatever their number): user id → ties."""
     bidders = bidder_org_ids(project)
+    if not bidders or not users:
+        return {}
     today = clock.today()
     years = rules.get_rule("award.conflict_years")
     since = date(today.year - years, today.month, min(today.day, 28))
-    ties = []
-    affiliations = db.session.scalars(select(Affiliation).where(Affiliation.user_id == user.id)).all()
+    ties: dict[int, list[str]] = {}
+    own_orgs: dict[int, set[int]] = {u.id: {u.organization_id} if u.organization_id else set() for u in users}
+    affiliations = db.session.scalars(select(Affiliation).where(Affiliation.user_id.in_(list(own_orgs)))
+                                      .options(joinedload(Affiliation.organization)).order_by(Affiliation.id)).all()
     for a in affiliations:
         current = a.ended_on is None or a.ended_on >= today
         recent = a.ended_on is None or a.ended_on >= since
         if a.organization_id in bidders and (
                 (a.kind in (AffiliationKind.member, AffiliationKind.employee) and current)
                 or (a.kind in (AffiliationKind.board, AffiliationKind.control) and recent)):
-            ties.append(str(_l("%(kind)s of a bidder (%(org)s)", kind=a.kind.label, org=a.organization.name)))
-    own_orgs = {a.organization_id for a in affiliations if a.ended_on is None or a.ended_on >= since}
-    if user.organization_id:
-        own_orgs.add(user.organization_id)
-    if own_orgs and bidders:
+            ties.setdefault(a.user_id, []).append(
+                str(_l("%(kind)s of a bidder (%(org)s)", kind=a.kind.label, org=a.organization.name)))
+        if recent:
+            own_orgs[a.user_id].add(a.organization_id)
+    if any(own_orgs.values()):
         joint = db.session.execute(select(Bid.organization_id, BidPartner.organization_id).join(BidPartner)
                                    .where(BidPartner.status == PartnerStatus.confirmed,
                                           Bid.status.in_((BidStatus.submitted, BidStatus.awarded, BidStatus.lost)),
                                           Bid.project_id != project.id)).all()
-        for lead, partner in joint:
-            if (lead in own_orgs and partner in bidders) or (partner in own_orgs and lead in bidders):
-                ties.append(str(_l("A past joint bid with a bidder")))
-                break
+        for user_id, orgs in own_orgs.items():
+            if any((lead in orgs and partner in bidders) or (partner in orgs and lead in bidders)
+                   for lead, partner in joint):
+                ties.setdefault(user_id, []).append(str(_l("A past joint bid with a bidder")))
     return ties
+
+
+def panel_choices(project: Project) -> dict[PanelRole, list[tuple[User, list[str]]]]:
+    """The panel candidates, each with the ties that keep them off (none: free to pick), shown before the pick."""
+    found = panel_candidates(project)
+    ties = ties_of(project, [u for users in found.values() for u in users])
+    return {role: [(u, ties.get(u.id, [])) for u in users] for role, users in found.items()}
 
 
 def _role_fits(user: User, role: PanelRole, project: Project) -> bool:
