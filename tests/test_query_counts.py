@@ -139,3 +139,19 @@ def test_list_computation_is_set_based(count_queries):
         counts.append(n())
         assert db.session.scalar(db.select(db.func.count(ListEntry.id)).where(ListEntry.period_id == period.id)) > 0
     assert counts[0] == counts[1], counts
+
+
+def test_open_figures_are_bounded(client, grow_needs, count_queries):
+    """数据看板, district-wide and for one street: aggregates only, whatever the number of rows."""
+    from marketplace.models import Community
+
+    grow_needs(1)
+    street_id = db.session.scalar(db.select(Community.street_id))
+    counts = []
+    for size in (10, 500):
+        grow_needs(size)
+        with count_queries() as n:
+            assert client.get("/data").status_code == 200
+            assert client.get(f"/data?street={street_id}").status_code == 200
+        counts.append(n())
+    assert counts[0] == counts[1] and counts[1] <= 50, counts

@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
         delivery,
         lists,
         district,
+        figures,
         needs,
         notifications,
         organizations,
@@ -27,5 +28,5 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (public, auth, dashboard, organizations, district, needs, community, street, reviews,
-                   projects, notifications, bidding, awarding, delivery, lists, audit):
+                   projects, notifications, bidding, awarding, delivery, lists, audit, figures):
         app.register_blueprint(module.bp)

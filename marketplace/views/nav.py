@@ -25,6 +25,7 @@ ITEMS = [
     NavItem(_l("Projects"), "projects.index"),
     NavItem(_l("Organizations"), "public.organizations"),
     NavItem(_l("Red/black list"), "lists.public"),
+    NavItem(_l("Figures"), "figures.index"),
     NavItem(_l("Micro-wish"), "needs.wish", roles=None),
     NavItem(_l("My tasks"), "dashboard.index", signed_in=True),
     NavItem(_l("Community desk"), "community_desk.index", roles=(Role.secretary,)),

@@ -1,0 +1,223 @@
+"""The district's figures, computed live: for the public 数据看板 (district-wide, public data only),
+a street's desk (its own scope) and the district's desk (per-street comparison, overdue items).
+
+Every figure is one aggregate query (GROUP BY or CASE buckets) or a bounded one (LIMIT), so a page
+runs the same number of queries whatever the data size (tests/test_query_counts.py). Drafts are
+never counted: they are not public."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.sql import ColumnElement
+
+from marketplace.domain.core import clock
+from marketplace.extensions import db
+from marketplace.models import (
+    Award,
+    AwardStatus,
+    Category,
+    Community,
+    Contract,
+    Evaluation,
+    EvaluationGrade,
+    Milestone,
+    MilestoneStatus,
+    Need,
+    NeedStatus,
+    Organization,
+    ProgressReport,
+    Project,
+    ProjectStatus,
+    Street,
+    VerificationStatus,
+)
+
+PUBLIC = tuple(s for s in ProjectStatus if s is not ProjectStatus.draft)
+TAKEN = (ProjectStatus.notice, ProjectStatus.delivery, ProjectStatus.evaluation, ProjectStatus.evaluated)
+# needs by where they stand: 评榜 (recorded, under review), publishable, in a project, not adopted/merged
+NEED_GROUPS = (("assess", (NeedStatus.recorded, NeedStatus.in_review)), ("approved", (NeedStatus.approved,)),
+               ("in_project", (NeedStatus.in_project,)), ("closed", (NeedStatus.rejected, NeedStatus.merged)))
+MONTHS = 12
+
+
+@dataclass
+class Figures:
+    street_id: int | None
+    headline: dict[str, Any] = field(default_factory=dict)
+    needs_by_month: list[tuple[str, int]] = field(default_factory=list)
+    needs_by_category: list[tuple[str, list[int]]] = field(default_factory=list)
+    projects_by_status: list[tuple[ProjectStatus, int]] = field(default_factory=list)
+    money: dict[str, Decimal] = field(default_factory=dict)
+    grades: list[tuple[EvaluationGrade, int]] = field(default_factory=list)
+    median_days: dict[str, Decimal | None] = field(default_factory=dict)
+
+
+def _days(later: Any, earlier: Any) -> ColumnElement[Any]:
+    """Days between two timestamps, as a number, on SQLite and PostgreSQL."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier) / 86400
+    return func.julianday(later) - func.julianday(earlier)
+
+
+def _median(expr: ColumnElement[Any], *where: Any, joins: tuple = ()) -> Decimal | None:
+    """The median of `expr` over the rows matching `where`: a count, then the middle one or two rows."""
+    base = select(expr.label("d")).select_from(joins[0] if joins else None)
+    for target, on in joins[1:]:
+        base = base.join(target, on)
+    base = base.where(*where)
+    n = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    if not n:
+        return None
+    middle = db.session.scalars(base.order_by(expr).offset((n - 1) // 2).limit(2 - n % 2)).all()
+    return (sum(Decimal(str(v)) for v in middle) / len(middle)).quantize(Decimal("0.1"))
+
+
+def _month_starts(today: date) -> list[date]:
+    first = today.replace(day=1)
+    starts = []
+    for _ in range(MONTHS):
+        starts.append(first)
+        first = (first - timedelta(days=1)).replace(day=1)
+    return starts[::-1]
+
+
+def _utc(day: date) -> datetime:
+    return datetime.combine(day, time(), clock.LOCAL_TZ)
+
+
+def figures(street_id: int | None = None) -> Figures:
+    """The figures of the district, or of one street."""
+    f = Figures(street_id)
+    need_scope = [Community.street_id == street_id] if street_id else []
+    project_scope = [Project.street_id == street_id] if street_id else []
+
+    # needs recorded per month (local months), one query with a bucket per month
+    starts = _month_starts(clock.today())
+    bounds = [_utc(d) for d in starts] + [_utc((starts[-1] + timedelta(days=32)).replace(day=1))]
+    buckets = [func.coalesce(func.sum(case((and_(Need.created_at >= bounds[i], Need.created_at < bounds[i + 1]), 1),
+                                           else_=0)), 0) for i in range(MONTHS)]
+    counts = db.session.execute(select(*buckets).select_from(Need).join(Community, Need.community_id == Community.id)
+                                .where(*need_scope)).one()
+    f.needs_by_month = [(f"{d.month}月\n{d.year}" if i == 0 or d.month == 1 else f"{d.month}月", int(n or 0))
+                        for i, (d, n) in enumerate(zip(starts, counts))]
+
+    # needs by category and where they stand
+    rows = db.session.execute(select(Category.name, Need.status, func.count(Need.id)).select_from(Category)
+                              .join(Need, Need.category_id == Category.id)
+                              .join(Community, Need.community_id == Community.id).where(*need_scope)
+                              .group_by(Category.id, Category.name, Need.status).order_by(Category.id)).all()
+    by_category: dict[str, list[int]] = {}
+    for name, status, n in rows:
+        groups = by_category.setdefault(name, [0] * len(NEED_GROUPS))
+        for i, (_key, members) in enumerate(NEED_GROUPS):
+            if status in members:
+                groups[i] += n
+    f.needs_by_category = list(by_category.items())
+
+    # projects by stage (public ones)
+    by_status = dict(db.session.execute(select(Project.status, func.count(Project.id))
+                                        .where(Project.status.in_(PUBLIC), *project_scope)
+                                        .group_by(Project.status)).all())
+    f.projects_by_status = [(s, by_status.get(s, 0)) for s in PUBLIC if by_status.get(s, 0)]
+
+    # money: published (budget caps of published projects), awarded (contracts), spent (progress reports)
+    published = db.session.scalar(select(func.coalesce(func.sum(Project.budget_cap), 0)).where(
+        Project.status.in_(PUBLIC), Project.status != ProjectStatus.withdrawn, *project_scope))
+    awarded = db.session.scalar(select(func.coalesce(func.sum(Contract.amount), 0)).join(
+        Project, Contract.project_id == Project.id).where(*project_scope))
+    spent = db.session.scalar(select(func.coalesce(func.sum(ProgressReport.spent), 0)).join(
+        Project, ProgressReport.project_id == Project.id).where(*project_scope))
+    f.money = {"published": Decimal(published), "awarded": Decimal(awarded), "spent": Decimal(spent)}
+
+    # grades of evaluated projects (the latest evaluation of each)
+    latest = select(func.max(Evaluation.id)).join(Project, Evaluation.project_id == Project.id).where(
+        *project_scope).group_by(Evaluation.project_id)
+    by_grade = dict(db.session.execute(select(Evaluation.grade, func.count(Evaluation.id))
+                                       .where(Evaluation.id.in_(latest)).group_by(Evaluation.grade)).all())
+    f.grades = [(g, by_grade.get(g, 0)) for g in EvaluationGrade]
+
+    # medians: from a need's recording to its project's publication; from publication to the award
+    f.median_days = {
+        "need_to_project": _median(_days(Project.published_at, Need.created_at),
+                                   Project.published_at.is_not(None), *project_scope,
+                                   joins=(Need, (Project, Need.project_id == Project.id))),
+        "publication_to_award": _median(_days(Award.created_at, Project.published_at),
+                                        Award.round == 1, Award.status != AwardStatus.reopened, *project_scope,
+                                        joins=(Award, (Project, Award.project_id == Project.id))),
+    }
+
+    # headline figures
+    need_total, communities_with_needs, streets_with_needs = db.session.execute(
+        select(func.count(Need.id), func.count(func.distinct(Need.community_id)),
+               func.count(func.distinct(Community.street_id))).select_from(Need)
+        .join(Community, Need.community_id == Community.id).where(*need_scope)).one()
+    communities = db.session.scalar(select(func.count(Community.id)).where(*need_scope))
+    f.headline = {
+        "needs": need_total, "communities_with_needs": communities_with_needs, "communities": communities,
+        "streets_with_needs": streets_with_needs,
+        "streets": 1 if street_id else db.session.scalar(select(func.count(Street.id))),
+        "projects": sum(by_status.values()),
+        "taken": sum(by_status.get(s, 0) for s in TAKEN),
+        "evaluated": by_status.get(ProjectStatus.evaluated, 0),
+        "organizations": None if street_id else db.session.scalar(select(func.count(Organization.id)).where(
+            Organization.status == VerificationStatus.verified)),
+    }
+    return f
+
+
+@dataclass
+class StreetRow:
+    street: str
+    needs: int
+    projects: int
+    awarded: Decimal
+    overdue: int
+
+
+def per_street() -> list[StreetRow]:
+    """Each street side by side: needs, public projects, money awarded, overdue milestones (four grouped queries)."""
+    streets = db.session.execute(select(Street.id, Street.name).order_by(Street.id)).all()
+    needs = dict(db.session.execute(select(Community.street_id, func.count(Need.id)).join(
+        Need, Need.community_id == Community.id).group_by(Community.street_id)).all())
+    projects = dict(db.session.execute(select(Project.street_id, func.count(Project.id)).where(
+        Project.status.in_(PUBLIC)).group_by(Project.street_id)).all())
+    awarded = dict(db.session.execute(select(Project.street_id, func.sum(Contract.amount)).join(
+        Contract, Contract.project_id == Project.id).group_by(Project.street_id)).all())
+    overdue = dict(db.session.execute(select(Project.street_id, func.count(Milestone.id)).join(
+        Milestone, Milestone.project_id == Project.id).where(*_overdue_clause()).group_by(Project.street_id)).all())
+    return [StreetRow(name, needs.get(i, 0), projects.get(i, 0), Decimal(awarded.get(i) or 0), overdue.get(i, 0))
+            for i, name in streets]
+
+
+def _overdue_clause() -> list[Any]:
+    return [Project.status == ProjectStatus.delivery, Milestone.due_on < clock.today(),
+            Milestone.status.in_((MilestoneStatus.planned, MilestoneStatus.disputed))]
+
+
+@dataclass
+class Overdue:
+    project_code: str
+    project_title: str
+    street: str
+    output: str
+    due_on: date
+    days: int
+
+
+def overdue_milestones(street_id: int | None = None, limit: int = 20) -> tuple[int, list[Overdue]]:
+    """Milestones past their date and not delivered, the most overdue first: (how many, the first `limit`)."""
+    where = _overdue_clause() + ([Project.street_id == street_id] if street_id else [])
+    total = db.session.scalar(select(func.count(Milestone.id)).join(Project, Milestone.project_id == Project.id)
+                              .where(*where))
+    rows = db.session.execute(select(Project.code, Project.title, Street.name, Milestone.output, Milestone.due_on)
+                              .join(Project, Milestone.project_id == Project.id)
+                              .join(Street, Project.street_id == Street.id)
+                              .where(*where).order_by(Milestone.due_on, Milestone.id).limit(limit)).all()
+    today = clock.today()
+    return total or 0, [Overdue(c, t, s, o, d, (today - d).days) for c, t, s, o, d in rows]
+
