@@ -75,7 +75,8 @@ def refused(exc: DomainError):
 def finish(response):
     """Commit once what a successful writing request did; roll back everything else."""
     if request.method in SAFE_METHODS or response.status_code >= 400:
-        db.session.rollback()
+        if not response.is_streamed:  # a streamed body still reads what it loaded; teardown closes the session
+            db.session.rollback()
         return response
     try:
         db.session.commit()
