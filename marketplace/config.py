@@ -76,6 +76,9 @@ class Config:
     OCDS_PUBLICATION_POLICY = os.environ.get("OCDS_PUBLICATION_POLICY")  # default: PUBLIC_URL + /open-data
     OCDS_ORG_SCHEME = os.environ.get("OCDS_ORG_SCHEME", "CN-USCC")  # organizations: 统一社会信用代码
     OCDS_BUYER_SCHEME = os.environ.get("OCDS_BUYER_SCHEME", "X-LICANG-STREET")  # streets: the district's code
+    EXPORT_INLINE_ROWS = int(os.environ.get("EXPORT_INLINE_ROWS", 5000))  # larger Excel exports become jobs
+    EXPORT_FOLDER = os.environ.get("EXPORT_FOLDER", str(INSTANCE / "exports"))
+    EXPORT_KEEP_HOURS = int(os.environ.get("EXPORT_KEEP_HOURS", 24))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 10000))
 
     def __init__(self) -> None:
@@ -115,6 +118,7 @@ class TestConfig(Config):
         import tempfile
 
         self.UPLOAD_FOLDER = tempfile.mkdtemp(prefix="marketplace-uploads-")
+        self.EXPORT_FOLDER = tempfile.mkdtemp(prefix="marketplace-exports-")
         self.SECRET_KEY = "test-secret-key"
         self.AUDIT_SIGNING_KEY = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"  # RFC 8032 test 1
         # Never DATABASE_URL: with the deployment's variables exported, tests must not find production.

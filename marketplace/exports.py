@@ -17,7 +17,7 @@ import io
 import math
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -111,14 +111,26 @@ def respond(fmt: str, name: str, header: Sequence[Any], rows: Iterable[Sequence[
     return _csv(name, header, rows)
 
 
-def _xlsx(name: str, header: list[str], rows: Iterable[Sequence[Any]]) -> Response:
+def write_xlsx(target: Any, name: str, header: Sequence[Any], rows: Iterable[Sequence[Any]],
+               progress: Callable[[int], None] | None = None) -> int:
+    """Write the sheet to `target` (a path or a binary file); `progress(n)` every BATCH rows.
+    Returns the number of rows written."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(name)
-    sheet.append([_xlsx_cell(sheet, h) for h in header])
+    sheet.append([_xlsx_cell(sheet, str(h)) for h in header])
+    count = 0
     for row in rows:
         sheet.append([_xlsx_cell(sheet, v) for v in row])
+        count += 1
+        if progress is not None and count % BATCH == 0:
+            progress(count)
+    book.save(target)
+    return count
+
+
+def _xlsx(name: str, header: list[str], rows: Iterable[Sequence[Any]]) -> Response:
     spool = tempfile.TemporaryFile(prefix="export-")  # sent from disk, closed by the server after
-    book.save(spool)
+    write_xlsx(spool, name, header, rows)
     spool.seek(0)
     return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=f"{name}.xlsx", max_age=0)
 

@@ -43,6 +43,7 @@ from marketplace.models.enums import (
     PartnerStatus,
 )
 from marketplace.models.enums import (
+    ExportStatus,
     NeedSource,
     NeedStatus,
     ProjectStatus,
@@ -50,6 +51,7 @@ from marketplace.models.enums import (
     Urgency,
     WishStatus,
 )
+from marketplace.models.exports import ExportJob
 from marketplace.models.geography import Category, Community, Department, Street
 from marketplace.models.needs import Need, NeedPhoto, NeedReview, Wish
 from marketplace.models.notifications import Notification
@@ -75,5 +77,5 @@ __all__ = [
     "ProgressReport", "ReportTemplate", "SurveyCode",
     "Appeal", "AppealStatus", "ExemplaryProposal", "ListEntry", "ListKind", "ListPeriod", "ListStatus",
     "organization_categories", "organization_streets", "Counter", "Need", "NeedPhoto", "NeedReview", "NeedSource", "NeedStatus", "Notification", "Project",
-    "ProjectStatus", "Question", "Regime", "Urgency", "Wish", "WishStatus", "project_communities",
+    "ExportJob", "ExportStatus", "ProjectStatus", "Question", "Regime", "Urgency", "Wish", "WishStatus", "project_communities",
 ]

@@ -373,3 +373,18 @@ class AppealStatus(LabeledEnum):
 
 AppealStatus.__labels__ = {"pending": _l("Being examined"), "upheld": _l("Upheld"), "rejected": _l("Rejected")}
 AppealStatus.__css__ = {"pending": "warning", "upheld": "success", "rejected": "neutral"}
+
+
+class ExportStatus(LabeledEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+    expired = "expired"  # the file was removed after EXPORT_KEEP_HOURS
+
+
+ExportStatus.__labels__ = {
+    "queued": _l("Waiting to start"), "running": _l("Being prepared"), "done": _l("Ready to download"),
+    "failed": _l("Failed"), "expired": _l("Expired"),
+}
+ExportStatus.__css__ = {"queued": "info", "running": "warning", "done": "success", "failed": "danger"}

@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
         delivery,
         lists,
         district,
+        exports,
         figures,
         needs,
         notifications,
@@ -28,5 +29,5 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (public, auth, dashboard, organizations, district, needs, community, street, reviews,
-                   projects, notifications, bidding, awarding, delivery, lists, audit, figures):
+                   projects, notifications, bidding, awarding, delivery, lists, audit, figures, exports):
         app.register_blueprint(module.bp)

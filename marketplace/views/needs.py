@@ -9,11 +9,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from marketplace import exports
+from marketplace import export_jobs
 from marketplace.domain import queries
 from marketplace.domain.assess import needs
 from marketplace.domain.core import permissions, rules, timeline, uploads
-from marketplace.domain.core.clock import LOCAL_TZ
 from marketplace.extensions import db, limiter
 from marketplace.forms.needs import AssignForm, DecideForm, MergeForm, WishForm
 from marketplace.models import Community, Need, NeedPhoto, NeedStatus, Street, User
@@ -65,15 +64,7 @@ def index():
 
 @bp.get("/needs/export.<any(csv, xlsx):fmt>")
 def export(fmt: str):
-    filters = queries.need_filters(request.args)
-    rows = exports.batched(queries.needs(current_user, filters), Need.id)
-    header = [_("Case code"), _("Title"), _("Street"), _("Community"), _("Category"), _("Beneficiaries"),
-              _("How many people"), _("Urgency"), _("Status"), _("Mean review score"), _("Recorded on")]
-    return exports.respond(fmt, "needs", header, (
-        [n.code, n.title, n.community.street.name, n.community.name, n.category.name, n.beneficiaries,
-         n.beneficiaries_count, n.urgency, n.status,
-         n.mean_score if permissions.mean_visible(current_user, n) else "", n.created_at.astimezone(LOCAL_TZ).date()]
-        for n in rows))
+    return export_jobs.respond(current_user, "needs", fmt, request.args)
 
 
 def _need(code: str) -> Need:

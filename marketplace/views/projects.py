@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from marketplace import exports
+from marketplace import export_jobs
 from marketplace.domain import queries
 from marketplace.domain.assess import needs
 from marketplace.domain.core import permissions, records, rules, timeline
@@ -39,14 +39,7 @@ def index():
 
 @bp.get("/export.<any(csv, xlsx):fmt>")
 def export(fmt: str):
-    filters = queries.project_filters(request.args)
-    rows = exports.batched(queries.projects(current_user, filters), Project.id)
-    header = [_("Project code"), _("Title"), _("Street"), _("Category"), _("Procurement regime"),
-              _("Budget cap (yuan)"), _("Status"), _("Published on"), _("Bidding deadline"), _("Communities")]
-    return exports.respond(fmt, "projects", header, (
-        [p.code, p.title, p.street.name, p.category.name, p.regime, p.budget_cap, p.status,
-         p.published_at.astimezone(LOCAL).date() if p.published_at else None, p.bid_deadline,
-         "、".join(c.name for c in p.communities)] for p in rows))
+    return export_jobs.respond(current_user, "projects", fmt, request.args)
 
 
 @bp.get("/ocds.json")

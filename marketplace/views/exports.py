@@ -1,0 +1,51 @@
+"""Large exports prepared off the request: start one, follow its progress, download it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from marketplace import export_jobs, exports
+from marketplace.extensions import db, limiter
+from marketplace.forms import BaseForm
+from marketplace.models import ExportJob, ExportStatus
+
+bp = Blueprint("exports", __name__, url_prefix="/exports")
+
+
+@bp.post("/")
+@limiter.limit("20 per hour")
+def start():
+    form = BaseForm()
+    table = request.form.get("table", "")
+    if table not in export_jobs.TABLES:
+        abort(404)
+    if not form.validate_on_submit():
+        abort(400)
+    job = export_jobs.start(current_user, table, request.form.get("query", ""))
+    return redirect(url_for("exports.show", job_id=job.id))
+
+
+def _job(job_id: str) -> ExportJob:
+    job = db.session.get(ExportJob, job_id[:32])
+    if job is None or not export_jobs.may_see(current_user, job):
+        abort(404)
+    return job
+
+
+@bp.get("/<job_id>")
+def show(job_id: str):
+    job = _job(job_id)
+    working = job.status in (ExportStatus.queued, ExportStatus.running)
+    return render_template("exports/show.html", job=job, working=working, ready=job.status is ExportStatus.done,
+                           expired=job.status is ExportStatus.expired,
+                           back=url_for(f"{job.table}.index") + ("?" + job.query if job.query else ""))
+
+
+@bp.get("/<job_id>/file")
+def download(job_id: str):
+    job = _job(job_id)
+    path = export_jobs.file_of(job)
+    if job.status is not ExportStatus.done or not path.exists():
+        abort(404)
+    return send_file(path, mimetype=exports.XLSX, as_attachment=True, download_name=f"{job.table}.xlsx", max_age=0)

@@ -1,0 +1,113 @@
+"""Large Excel exports become tracked jobs: the list offers to prepare the file, the job writes it
+with its progress recorded, the page shows it ready; a person's export is theirs alone; old files
+are removed; CSV always streams."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from marketplace import export_jobs, exports
+from marketplace.domain.core import clock
+from marketplace.extensions import db
+from marketplace.models import ExportJob, ExportStatus, Role
+from tests.conftest import Auth, csrf_token_from
+from tests.factories import make_category, make_need, make_user
+
+
+@pytest.fixture
+def small_limit(app):
+    saved = app.config["EXPORT_INLINE_ROWS"]
+    app.config["EXPORT_INLINE_ROWS"] = 3
+    yield
+    app.config["EXPORT_INLINE_ROWS"] = saved
+
+
+def _prepare(client, url: str):
+    offer = client.get(url)
+    html = offer.get_data(as_text=True)
+    assert offer.status_code == 200 and "后台" in html  # a page, not a file
+    query = re.search(r'name="query" value="([^"]*)"', html).group(1)
+    table = re.search(r'name="table" value="([^"]*)"', html).group(1)
+    started = client.post("/exports/", data={"csrf_token": csrf_token_from(html), "table": table,
+                                              "query": query.replace("&amp;", "&")})
+    assert started.status_code == 302
+    return started.headers["Location"]
+
+
+def test_a_large_excel_export_is_prepared_as_a_job_and_downloaded(client, small_limit):
+    secretary = make_user(Role.secretary)
+    codes = {make_need(secretary, title=f"需求{n}").code for n in range(5)}
+    db.session.commit()
+    assert db.session.query(ExportJob).count() == 0  # offering the job wrote nothing
+
+    status_url = _prepare(client, "/needs/export.xlsx")
+    page = client.get(status_url).get_data(as_text=True)
+    assert "可以下载" in page and "5 行" in page  # (embedded backend: built right after the commit)
+    job = db.session.scalars(db.select(ExportJob)).one()
+    assert job.status is ExportStatus.done and job.total == job.done_rows == 5 and job.user_id is None
+
+    data = client.get(f"{status_url}/file")
+    assert data.status_code == 200 and data.mimetype == exports.XLSX
+    rows = list(load_workbook(io.BytesIO(data.data), read_only=True).active.values)
+    assert rows[0][0] == "需求编号" and {r[0] for r in rows[1:]} == codes
+
+    # CSV is streamed at once, whatever the size
+    csv = client.get("/needs/export.csv")
+    assert csv.mimetype == "text/csv" and len(csv.get_data(as_text=True).strip().splitlines()) == 6
+
+
+def test_the_job_keeps_the_lists_filters_and_its_owner(app, small_limit):
+    secretary = make_user(Role.secretary)
+    meals, other_category = make_category("助餐"), make_category("助学")
+    for n in range(4):
+        make_need(secretary, title=f"助餐{n}", category=meals)
+    make_need(secretary, title="助学", category=other_category)
+    other = make_user(Role.secretary)
+    db.session.commit()
+    mine, theirs, anyone = app.test_client(), app.test_client(), app.test_client()
+    Auth(mine).login(secretary.username)
+    Auth(theirs).login(other.username)
+
+    status_url = _prepare(mine, f"/needs/export.xlsx?category={meals.id}")
+    sheet = load_workbook(io.BytesIO(mine.get(f"{status_url}/file").data), read_only=True).active
+    assert sorted(r[1] for r in list(sheet.values)[1:]) == [f"助餐{n}" for n in range(4)]
+    assert db.session.scalars(db.select(ExportJob)).one().user_id == secretary.id
+    assert theirs.get(status_url).status_code == 404 and theirs.get(f"{status_url}/file").status_code == 404
+    assert anyone.get(status_url).status_code == 404
+
+
+def test_progress_is_recorded_every_batch(app, monkeypatch):
+    monkeypatch.setattr(exports, "BATCH", 2)
+    seen: list[int] = []
+    count = exports.write_xlsx(io.BytesIO(), "t", ["a"], ([n] for n in range(5)), seen.append)
+    assert count == 5 and seen == [2, 4]
+
+
+def test_the_start_form_refuses_unknown_lists_and_missing_tokens(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert client.post("/exports/", data={"csrf_token": csrf_token_from(page), "table": "users"}).status_code == 404
+    assert client.post("/exports/", data={"table": "needs"}).status_code == 400
+    assert client.get("/exports/" + "0" * 32).status_code == 404
+    assert db.session.query(ExportJob).count() == 0
+
+
+def test_old_files_are_removed_and_say_so(client, small_limit):
+    secretary = make_user(Role.secretary)
+    for n in range(4):
+        make_need(secretary, title=f"需求{n}")
+    db.session.commit()
+    status_url = _prepare(client, "/needs/export.xlsx")
+    job = db.session.scalars(db.select(ExportJob)).one()
+    path = export_jobs.file_of(job)
+    assert path.exists()
+    job.finished_at = clock.now() - timedelta(hours=25)
+    assert export_jobs.purge_expired() == 1
+    db.session.commit()
+    assert not path.exists()
+    assert "已删除" in client.get(status_url).get_data(as_text=True)
+    assert client.get(f"{status_url}/file").status_code == 404
