@@ -216,6 +216,8 @@ def _build_foundation() -> list[DemoAccount]:
     licun = streets[5]
     licun_community = next(c for c in communities if c.street_id == licun.id)
     account(Role.admin, "admin", "区社会组织服务中心 管理员", "verify organizations, rules, console")
+    account(Role.supervisor, "supervisor", "区纪委监委派驻纪检监察组 监督员",
+            "integrity desk: open flags, evidence, dismiss or refer with a reason")
     account(Role.street, "street", "李村街道 项目办", f"{licun.name}", street_id=licun.id)
     account(Role.secretary, "secretary", f"{licun_community.name} 书记", str(licun_community),
             community_id=licun_community.id)

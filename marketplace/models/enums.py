@@ -40,6 +40,7 @@ class Role(LabeledEnum):
     expert = "expert"
     organization = "organization"
     admin = "admin"
+    supervisor = "supervisor"  # 监督员: discipline inspection / audit, district-wide, read-only
 
 
 Role.__labels__ = {
@@ -50,8 +51,9 @@ Role.__labels__ = {
     "expert": _l("Expert"),
     "organization": _l("Social organization"),
     "admin": _l("District administrator"),
+    "supervisor": _l("Supervisor"),
 }
-Role.__css__ = {"admin": "danger", "street": "info", "secretary": "info", "organization": "success"}
+Role.__css__ = {"admin": "danger", "supervisor": "warning", "street": "info", "secretary": "info", "organization": "success"}
 
 
 class OrgType(LabeledEnum):

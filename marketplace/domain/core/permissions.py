@@ -81,6 +81,16 @@ def has_role(user: Any, *roles: Role) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.role in roles
 
 
+# The district administrator and the supervisor (监督员) read the whole district; only the first acts.
+# The supervisor's sight is exactly the administrator's reading rules below (never sealed content
+# before its deadline: marketplace.domain.tender.bids.can_read), and no acting rule names it.
+DISTRICT_READERS = (Role.admin, Role.supervisor)
+
+
+def reads_district(user: Any) -> bool:
+    return has_role(user, *DISTRICT_READERS)
+
+
 # --- district administration -------------------------------------------------------------
 
 @rule("admin.access", "rules.edit", "users.manage", "organizations.review_queue")
@@ -97,7 +107,7 @@ def _review_organization(user: User, org: Organization) -> bool:
 
 @rule("organization.view_private")
 def _view_private(user: User, org: Organization) -> bool:
-    return user.role is Role.admin or (
+    return reads_district(user) or (
         user.role is Role.organization and user.organization_id == org.id
     )
 
@@ -130,7 +140,7 @@ def organizations_query(user: Any) -> Select[tuple[Organization]]:
     """Organizations a user may look at: the public sees verified ones; an organization's own users
     also see their own (whatever its status); the district administrator sees all."""
     query = select(Organization)
-    if has_role(user, Role.admin):
+    if reads_district(user):
         return query
     visible = Organization.status == VerificationStatus.verified
     if has_role(user, Role.organization):
@@ -161,7 +171,7 @@ def _record_need(user: User, _obj: Any) -> bool:
 @rule("need.view_private")
 def _view_need_private(user: User, need: Any) -> bool:
     """Photos, reviews and the working page: the community, its street, assigned reviewers, the district."""
-    if user.role is Role.admin or _in_community(user, need.community_id):
+    if reads_district(user) or _in_community(user, need.community_id):
         return True
     if user.role is Role.street and user.street_id == _street_of_need(need):
         return True
@@ -232,7 +242,7 @@ def _withdraw_project(user: User, project: Any) -> bool:
 
 @rule("project.view_draft")
 def _view_draft(user: User, project: Any) -> bool:
-    return user.role is Role.admin or (user.role is Role.street and user.street_id == project.street_id)
+    return reads_district(user) or (user.role is Role.street and user.street_id == project.street_id)
 
 
 @rule("project.ask")
@@ -257,7 +267,7 @@ def needs_query(user: Any) -> Select[Any]:
 def projects_query(user: Any) -> Select[Any]:
     """Published and withdrawn projects for everyone; drafts only for their street and the district."""
     query = select(Project)
-    if has_role(user, Role.admin):
+    if reads_district(user):
         return query
     visible = Project.status != ProjectStatus.draft
     if has_role(user, Role.street):
@@ -440,7 +450,7 @@ def _view_evaluation(user: User, project: Any) -> bool:
 @rule("delivery.view")
 def _delivery_view(user: User, project: Any) -> bool:
     """The working page of delivery: the organization, the community, the street, the district."""
-    return (user.role is Role.admin or _winner_user(user, project) or _project_secretary(user, project)
+    return (reads_district(user) or _winner_user(user, project) or _project_secretary(user, project)
             or (user.role is Role.street and user.street_id == project.street_id))
 
 
@@ -478,3 +488,13 @@ def _withdraw_award(user: User, project: Any) -> bool:
         return False
     decision = records.current_award(project)
     return decision is not None and decision.bid.organization_id == user.organization_id
+
+
+# --- 廉洁监督: integrity signals (the supervisor's desk) ---------------------------------------------
+
+@rule("integrity.desk")
+def _integrity_desk(user: User, _obj: Any) -> bool:
+    """The desk, the flags and their evidence: the supervisor only (oversight stays apart from those
+    it oversees; the district administrator runs the tenders it would look at)."""
+    return user.role is Role.supervisor
+

@@ -99,14 +99,16 @@ def member_org_ids(bid: Bid) -> set[int]:
 
 def can_read(user: Any, bid: Bid) -> bool:
     """THE sealing rule. Before the deadline: only the bidding organizations' own users.
-    After it: also the declared, non-recused panel, the project's street and the district."""
+    After it: also the declared, non-recused panel, the project's street, the district and its
+    supervisor (监督员)."""
     if not getattr(user, "is_authenticated", False):
         return False
     if user.role is Role.organization and user.organization_id in member_org_ids(bid):
         return True
     if clock.now() < bid.project.bid_deadline or bid.project.status in (ProjectStatus.bidding, ProjectStatus.draft):
         return False
-    if user.role is Role.admin or (user.role is Role.street and user.street_id == bid.project.street_id):
+    if user.role in (Role.admin, Role.supervisor) or (
+            user.role is Role.street and user.street_id == bid.project.street_id):
         return True
     member = records.panel_member(bid.project, user)
     return member is not None and member.declared_at is not None and member.recused_at is None
