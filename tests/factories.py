@@ -167,7 +167,7 @@ def bidder(grade=None, **kw):
 
 
 def bid_data(total="50000", **kw) -> dict:
-    data = {"plan": "每周五天配送午餐", "team": "社工3人、厨师2人", "outputs": "服务40人", "schedule": "12个月",
+    data = {"summary": "为老人每周五天配送午餐", "plan": "每周五天配送午餐", "team": "社工3人、厨师2人", "outputs": "服务40人", "schedule": "12个月",
             "budget": [{"item": "餐费", "amount": total}]}
     data.update(kw)
     return data

@@ -33,7 +33,7 @@ def _urls(app, values):
 def test_no_route_shows_a_sealed_bid_before_the_deadline(app):
     project, officer = published_project()
     owner = bidder()
-    bid = bids.save(owner, project, bid_data(plan=MARKER, team=MARKER))
+    bid = bids.save(owner, project, bid_data(summary=MARKER, plan=MARKER, team=MARKER))
     [attachment] = bids.add_attachments(owner, bid, [FileStorage(BytesIO(pdf_bytes(FILE_MARKER.decode())),
                                                                   filename=f"{MARKER}.pdf")])
     receipt = bids.submit(owner, bid)

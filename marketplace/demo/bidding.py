@@ -58,8 +58,8 @@ def _project(officer: User, need, title: str, cap: str, deadline_days: float, re
     return project
 
 
-def _bid(user: User, project: Project, total: str, plan: str):
-    bid = bids.save(user, project, {"plan": plan, "team": "持证社工2名、志愿者10名", "outputs": "服务80人",
+def _bid(user: User, project: Project, total: str, plan: str, summary: str):
+    bid = bids.save(user, project, {"summary": summary, "plan": plan, "team": "持证社工2名、志愿者10名", "outputs": "服务80人",
                                     "schedule": "12个月，按月开展", "budget": [
                                         {"item": "人员费用", "amount": str(Decimal(total) * Decimal("0.6"))},
                                         {"item": "活动物料", "amount": str(Decimal(total) * Decimal("0.4"))}]})
@@ -94,9 +94,11 @@ def build_bidding() -> Iterator[float]:
     need = _approved("楼院微更新陪伴服务", categories["community"], secretary, officer, experts[4:])
     a = _project(officer, need, "楼院微更新陪伴服务", "120000", 10)
     yield 47
-    first = _bid(users[5], a, "98000", "以楼院议事会为平台，带领居民共同完成楼道、绿地的微更新，每月一次议事。")
+    first = _bid(users[5], a, "98000", "以楼院议事会为平台，带领居民共同完成楼道、绿地的微更新，每月一次议事。",
+                 "楼院议事会带居民自己定方案、动手改造楼道和绿地；社工2名、志愿者10名，预算9.8万元。")
     bids.submit(users[5], first)
-    second = _bid(users[6], a, "105000", "组建居民志愿队，社工陪伴完成微更新方案设计与施工监督，留存全过程档案。")
+    second = _bid(users[6], a, "105000", "组建居民志愿队，社工陪伴完成微更新方案设计与施工监督，留存全过程档案。",
+                  "居民志愿队在社工陪伴下设计并监督楼院微更新，全过程留档；预算10.5万元。")
     bids.submit(users[6], second)
     yield 41.9
     awards.close_if_due(a)
@@ -125,11 +127,13 @@ def build_bidding() -> Iterator[float]:
     need = _approved("社区心理健康陪伴计划", categories["youth"], secretary, officer, experts[6:])
     b = _project(officer, need, "社区心理健康陪伴计划", "150000", 12, Regime.government_purchase)
     yield 15
-    joint = _bid(users[13], b, "140000", "由牵头方负责青少年团体辅导，合作方负责家长课堂和个案转介，形成家校社协同。")
+    joint = _bid(users[13], b, "140000", "由牵头方负责青少年团体辅导，合作方负责家长课堂和个案转介，形成家校社协同。",
+                 "联合揭榜：青少年团体辅导加家长课堂和个案转介，家校社协同；预算14万元。")
     partner = bids.invite_partner(users[13], joint, orgs[14], "家长课堂与个案转介", 40, Decimal("56000"))
     bids.answer_invitation(users[14], partner, True)
     bids.submit(users[13], joint)
-    alone = _bid(users[15], b, "128000", "开设青少年心理热线和每月一次的团体辅导。")
+    alone = _bid(users[15], b, "128000", "开设青少年心理热线和每月一次的团体辅导。",
+                 "青少年心理热线加每月一次团体辅导；预算12.8万元。")
     bids.submit(users[15], alone)
     yield 14
     need = _approved("独居老人助浴服务", categories["elderly"], secretary, officer, experts[2:])
@@ -138,8 +142,9 @@ def build_bidding() -> Iterator[float]:
     need = _approved("社区法律明白人培训", categories["legal"], secretary, officer, experts[8:])
     d = _project(officer, need, "社区法律明白人培训", "40000", 9)
     yield 8
-    for i, plan in ((3, "上门助浴，每月两次，配备专业护理员。"), (4, "在社区养老驿站设立助浴间，预约服务。")):
-        bids.submit(users[i], _bid(users[i], c, "85000", plan))
+    for i, plan, summary in ((3, "上门助浴，每月两次，配备专业护理员。", "专业护理员每月两次上门助浴；预算8.5万元。"),
+                             (4, "在社区养老驿站设立助浴间，预约服务。", "养老驿站设助浴间，老人预约助浴；预算8.5万元。")):
+        bids.submit(users[i], _bid(users[i], c, "85000", plan, summary))
     yield 7.9
     awards.close_if_due(b)
     gov_panel = [(officer, PanelRole.street)] + [(e, PanelRole.expert) for e in experts[7:11]]
@@ -173,5 +178,6 @@ def invite_demo_organization() -> None:
     if None in (org_user, lead, project) or db.session.scalar(select(BidPartner.id).where(
             BidPartner.organization_id == org_user.organization_id)):
         return
-    bid = _bid(lead, project, "110000", "与社区食堂合作，提供老人午餐与送餐上门，建立用餐档案。")
+    bid = _bid(lead, project, "110000", "与社区食堂合作，提供老人午餐与送餐上门，建立用餐档案。",
+               "社区食堂午餐加送餐上门，合作方招募送餐志愿者；预算11万元。")
     bids.invite_partner(lead, bid, org_user.organization, "送餐志愿者招募与管理", 30, Decimal("30000"))

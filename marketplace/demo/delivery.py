@@ -48,11 +48,11 @@ def _tender(begin: float, title: str, category: Category, people: dict, winner: 
     projects.publish(officer, project)
     box["project"] = project
     yield begin - 5
-    first = bids.save(winner, project, {"plan": f"{title}的实施方案：需求评估、分组服务、过程记录。", "team": "社工3名",
+    first = bids.save(winner, project, {"summary": f"{title}：社工3名分组服务60人，过程留档；预算7.2万元。", "plan": f"{title}的实施方案：需求评估、分组服务、过程记录。", "team": "社工3名",
                                         "outputs": "服务60人", "schedule": "按月实施",
                                         "budget": [{"item": "服务费", "amount": "72000"}]})
     bids.submit(winner, first)
-    second = bids.save(rival, project, {"plan": f"{title}：以志愿服务为主。", "team": "志愿者", "outputs": "服务40人",
+    second = bids.save(rival, project, {"summary": f"{title}：以志愿服务为主，服务40人；预算6.5万元。", "plan": f"{title}：以志愿服务为主。", "team": "志愿者", "outputs": "服务40人",
                                         "schedule": "按季实施", "budget": [{"item": "服务费", "amount": "65000"}]})
     bids.submit(rival, second)
     yield begin - 10.5

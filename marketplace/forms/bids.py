@@ -8,6 +8,7 @@ from wtforms import DateTimeLocalField, DecimalField, FieldList, FormField, Inte
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from marketplace.forms import BaseForm
+from marketplace.forms.validators import RequiredToSubmit
 
 
 class BudgetLine(BaseForm):
@@ -20,6 +21,13 @@ class BudgetLine(BaseForm):
 
 
 class BidForm(BaseForm):
+    summary = TextAreaField(_l("Summary of the bid (public after the award)"),
+                            validators=[RequiredToSubmit(), Length(max=1000)],
+                            description=_l("A few sentences on what you propose, for whom and at what cost. Public after "
+                                           "the award, with every bidder's scores and reasons; the rest of the letter "
+                                           "stays with the panel and the street unless you win. At most 1,000 "
+                                           "characters."),
+                            render_kw={"rows": 3, "maxlength": 1000})
     plan = TextAreaField(_l("Service plan"), validators=[Length(max=10_000)])
     team = TextAreaField(_l("Team and qualifications"), validators=[Length(max=10_000)])
     outputs = TextAreaField(_l("Measurable outputs you commit to"), validators=[Length(max=10_000)])
@@ -29,7 +37,7 @@ class BidForm(BaseForm):
                                     render_kw={"accept": "application/pdf,image/jpeg,image/png,image/webp"})
 
     def bid_data(self) -> dict[str, Any]:
-        return {"plan": self.plan.data, "team": self.team.data, "outputs": self.outputs.data,
+        return {"summary": self.summary.data, "plan": self.plan.data, "team": self.team.data, "outputs": self.outputs.data,
                 "schedule": self.schedule.data,
                 "budget": [{"item": e.item.data, "amount": e.amount.data} for e in self.budget.entries]}
 

@@ -22,3 +22,13 @@ class Phone:
         value = (field.data or "").replace("-", "").replace(" ", "")
         if value and not (value.lstrip("+").isdigit() and 7 <= len(value.lstrip("+")) <= 15):
             raise ValidationError(str(_l("Enter a phone number (7 to 15 digits).")))
+
+
+class RequiredToSubmit:
+    """Marks a field required (the asterisk) without refusing a draft: the domain refuses the
+    submission when it is empty, with the message next to the field."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form: object, field: object) -> None:
+        return None

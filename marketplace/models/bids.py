@@ -30,6 +30,8 @@ class Bid(TimestampMixin, db.Model):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     status: Mapped[BidStatus] = mapped_column(enum_column(BidStatus), default=BidStatus.draft, index=True)
+    # public after the award (SPEC §3): what the bidder proposes, in a few sentences
+    summary: Mapped[str] = mapped_column(Text, default="", server_default="")
     plan: Mapped[str] = mapped_column(Text, default="")
     team: Mapped[str] = mapped_column(Text, default="")
     outputs: Mapped[str] = mapped_column(Text, default="")

@@ -150,12 +150,14 @@ def why(code: str):
     if not history:
         abort(404)
     decision = decision or history[0]
+    competing = awards.eligible_bids(project)
     return render_template("awards/why.html", project=project, decision=decision, history=history,
                            winner_receipt=bids.winner_receipt(project),
                            labels=_labels(), objection_form=ObjectionForm(), decision_form=DecisionForm(),
                            can_object=current_user.is_authenticated and permissions.can(
                                current_user, "objection.file", decision),
-                           bids={b.id: b for b in awards.eligible_bids(project)},
+                           bids={b.id: b for b in competing},
+                           full=bids.full_letters(current_user, project, competing),
                            notice_over=records.notice_over(decision),
                            withdrawal_points=rules.get_rule("credit.withdrawal_after_award"))
 

@@ -42,7 +42,7 @@ def test_joint_bid_to_public_award(page, live_server, demo):
     # a second, independent bid, entered directly
     other = db.session.scalar(db.select(User).where(User.username == "org5"))
     other_name = other.organization.name
-    bids.submit(other, bids.save(other, project, {"plan": "在社区食堂设置老年餐桌", "team": "厨师2名", "outputs": "60人",
+    bids.submit(other, bids.save(other, project, {"summary": "社区食堂老年餐桌（摘要）", "plan": "在社区食堂设置老年餐桌", "team": "厨师2名", "outputs": "60人",
                                                   "schedule": "12个月", "budget": [{"item": "餐费", "amount": "100000"}]}))
     db.session.commit()
 
@@ -58,6 +58,8 @@ def test_joint_bid_to_public_award(page, live_server, demo):
     page.goto(f"{live_server}/projects/{code}")
     assert "您的组织可以参与本项目揭榜" in page.locator("main").inner_text()
     page.get_by_role("link", name="继续填写意向书").click()
+    assert "承榜后公开" in page.locator(".field", has=page.get_by_label("意向书摘要（承榜后公开）")).inner_text()
+    page.get_by_label("意向书摘要（承榜后公开）").fill("社区食堂午餐加送餐上门（公开摘要）")
     page.get_by_label("服务方案").fill("与社区食堂合作，提供老人午餐与送餐上门，合作方负责送餐志愿者。")
     page.get_by_role("button", name="保存并提交（揭榜）").click()
     flash = page.locator(".flash").first.inner_text()
@@ -112,3 +114,7 @@ def test_joint_bid_to_public_award(page, live_server, demo):
         page.locator("details.reasons").first.locator("summary").click()
         assert "依据意向书和路演评定" in page.locator("details.reasons").first.inner_text()
         shot(page, "why-this-winner")
+        # every bidder's summary is public; the winner's full plan too, never the other bid's
+        html = page.locator("main").text_content()
+        assert "社区食堂午餐加送餐上门（公开摘要）" in html and "社区食堂老年餐桌（摘要）" in html
+        assert "合作方负责送餐志愿者" in html and "在社区食堂设置老年餐桌" not in html

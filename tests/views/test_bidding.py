@@ -9,7 +9,7 @@ from marketplace.domain.tender import bids
 from marketplace.extensions import db
 from marketplace.models import Bid, BidStatus, Project, ProjectStatus, Role
 from tests.conftest import Auth, csrf_token_from
-from tests.factories import bidder, make_org, make_user, pdf_bytes, published_project, submitted_bid
+from tests.factories import bid_data, bidder, make_org, make_user, pdf_bytes, published_project, submitted_bid
 
 
 def _client(app, user):
@@ -20,7 +20,7 @@ def _client(app, user):
 
 def _bid_form(c, code, **overrides):
     page = c.get(f"/projects/{code}/bid").get_data(as_text=True)
-    data = {"plan": "每周五天配送午餐", "team": "社工3人", "outputs": "服务40人", "schedule": "12个月",
+    data = {"summary": "为老人配送午餐（摘要）", "plan": "每周五天配送午餐", "team": "社工3人", "outputs": "服务40人", "schedule": "12个月",
             "budget-0-item": "餐费", "budget-0-amount": "50000", "csrf_token": csrf_token_from(page)}
     data.update(overrides)
     return data
@@ -174,3 +174,71 @@ def test_full_award_journey_through_http(app):
                                                            "text": "请核查中标方团队资质是否真实有效。"})
         assert "请核查中标方团队资质是否真实有效。" in app.test_client().get(f"/projects/{code}/award").get_data(as_text=True)
         assert f"{code} 待决定的异议" in street.get("/dashboard").get_data(as_text=True)
+
+
+def test_the_summary_is_required_to_submit_and_said_to_be_public_after_the_award(app):
+    project, _ = published_project()
+    user = bidder()
+    db.session.commit()
+    c = _client(app, user)
+    page = c.get(f"/projects/{project.code}/bid").get_data(as_text=True)
+    assert "意向书摘要（承榜后公开）" in page and "承榜后公开" in page
+    response = c.post(f"/projects/{project.code}/bid", data=_bid_form(c, project.code, summary="", then="submit",
+                                                                       plan="我写好的方案"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'id="summary-error"' in html and "我写好的方案" in html
+    assert db.session.scalar(db.select(db.func.count(Bid.id))) == 0  # nothing kept from the refused request
+    # a draft may leave it empty
+    assert c.post(f"/projects/{project.code}/bid", data=_bid_form(c, project.code, summary="")).status_code == 302
+
+
+def test_after_the_award_the_public_sees_every_summary_and_only_the_winners_letter(app):
+    project, officer = published_project()
+    code = project.code
+    won, lost = bidder(), bidder()
+    for user, tag in ((won, "WIN"), (lost, "LOSE")):
+        bids.submit(user, bids.save(user, project, bid_data(summary=f"{tag}-SUMMARY-摘要", plan=f"{tag}-PLAN-方案",
+                                                            team=f"{tag}-TEAM-团队")))
+    db.session.commit()
+    # sealed before the deadline: no summary, no plan, no award page
+    anonymous = app.test_client()
+    assert anonymous.get(f"/projects/{code}/award").status_code == 404
+    detail = anonymous.get(f"/projects/{code}").get_data(as_text=True)
+    assert "SUMMARY" not in detail and "PLAN" not in detail
+
+    from marketplace.domain.tender import awards
+    from marketplace.models import PanelRole
+
+    expert, department = make_user(Role.expert), make_user(Role.department)
+    first, second = (bids.own_bid(u.organization, project) for u in (won, lost))
+    with clock.frozen(project.bid_deadline + timedelta(hours=1)):
+        awards.close_if_due(project)
+        awards.set_panel(officer, project, [(officer, PanelRole.street), (expert, PanelRole.expert),
+                                            (department, PanelRole.department)])
+        for bid in (first, second):
+            awards.schedule_roadshow(officer, bid, clock.now(), "线上")
+        for member in (officer, expert, department):
+            awards.declare(member, project)
+            for bid, plan in ((first, 36), (second, 30)):
+                awards.score(member, bid, {k: {"score": v, "reason": f"理由{plan}"} for k, v in
+                                           {"plan": plan, "team": 15, "past": 10, "budget": 10, "roadshow": 8}.items()})
+        awards.award(officer, project, first)
+        db.session.commit()
+
+        public = anonymous.get(f"/projects/{code}/award").get_data(as_text=True)
+        # every bidder's summary, scores and reasons; the winner's full letter; never the loser's
+        assert "WIN-SUMMARY-摘要" in public and "LOSE-SUMMARY-摘要" in public
+        assert "理由36" in public and "理由30" in public
+        assert "WIN-PLAN-方案" in public and "WIN-TEAM-团队" in public
+        assert "LOSE-PLAN-方案" not in public and "LOSE-TEAM-团队" not in public
+        for who in (make_user(Role.resident), bidder(), make_user(Role.secretary), make_user(Role.street),
+                    make_user(Role.department)):
+            db.session.commit()
+            page = _client(app, who).get(f"/projects/{code}/award").get_data(as_text=True)
+            assert "LOSE-SUMMARY-摘要" in page and "LOSE-PLAN-方案" not in page, who.role
+        # the street, the panel and the losing bidder itself keep the full content
+        for who in (officer, expert, lost):
+            page = _client(app, who).get(f"/projects/{code}/award").get_data(as_text=True)
+            assert "LOSE-PLAN-方案" in page and "LOSE-TEAM-团队" in page, who.role
+        review = _client(app, expert).get(f"/projects/{code}/review").get_data(as_text=True)
+        assert "LOSE-SUMMARY-摘要" in review and "LOSE-PLAN-方案" in review

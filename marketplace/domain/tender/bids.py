@@ -38,7 +38,9 @@ from marketplace.models import (
     VerificationStatus,
 )
 
-CONTENT_FIELDS = ("plan", "team", "outputs", "schedule")
+CONTENT_FIELDS = ("summary", "plan", "team", "outputs", "schedule")
+LETTER_FIELDS = ("plan", "team", "outputs", "schedule")  # in every receipt document since the first
+SUMMARY_MAX = 1000
 
 
 # --- eligibility -------------------------------------------------------------------------
@@ -114,6 +116,16 @@ def can_read(user: Any, bid: Bid) -> bool:
     return member is not None and member.declared_at is not None and member.recused_at is None
 
 
+def full_letters(user: Any, project: Project, candidates: list[Bid]) -> set[int]:
+    """Which of these bids' full letters (plan, team, outputs, schedule, budget lines) `user` may
+    read: those `can_read` allows (the bidder; after the deadline the panel, the street, the
+    district) and, once the project is awarded, the winning bid for everyone. Of every other bid
+    the public sees only its summary, scores and reasons (SPEC §3)."""
+    decision = records.current_award(project)
+    winner = decision.bid_id if decision is not None else None
+    return {b.id for b in candidates if b.id == winner or can_read(user, b)}
+
+
 # --- the intent letter -------------------------------------------------------------------
 
 def own_bid(org: Organization, project: Project) -> Bid | None:
@@ -163,8 +175,9 @@ def save(actor: User, project: Project, data: dict[str, Any]) -> Bid:
         bid.status, bid.withdrawn_at, bid.status_reason = BidStatus.draft, None, None
     for key in CONTENT_FIELDS:
         value = (data.get(key) or "").strip()
-        if len(value) > 10_000:
-            raise ValidationError(_l("At most %(n)s characters.", n=10_000), field=key)
+        limit = SUMMARY_MAX if key == "summary" else 10_000
+        if len(value) > limit:
+            raise ValidationError(_l("At most %(n)s characters.", n=limit), field=key)
         setattr(bid, key, value)
     bid.budget_items, bid.budget_total = _parse_budget(data.get("budget") or [], project.budget_cap)
     if bid.status is BidStatus.submitted:
@@ -236,12 +249,14 @@ def amount_text(value: Any) -> str:
 
 
 def receipt_document(bid: Bid) -> dict[str, Any]:
-    """The canonical document of a bid's receipt: everything the panel will read — the texts, the
-    budget, the confirmed partners and the SHA-256 of each file. Its digest is SHA-256 of its
-    canonical JSON (`audit.canonical`)."""
+    """The canonical document of a bid's receipt: everything the panel will read — the summary and
+    the texts, the budget, the confirmed partners and the SHA-256 of each file. Its digest is SHA-256
+    of its canonical JSON (`audit.canonical`). A bid without a summary (submitted before summaries
+    were asked for) has no "summary" key, so its earlier receipts still verify."""
+    summary = {"summary": bid.summary} if bid.summary else {}
     return {
-        "project": bid.project.code, "organization": bid.organization.uscc,
-        **{k: getattr(bid, k) or "" for k in CONTENT_FIELDS},
+        "project": bid.project.code, "organization": bid.organization.uscc, **summary,
+        **{k: getattr(bid, k) or "" for k in LETTER_FIELDS},
         "budget": [{"item": i["item"], "amount": amount_text(i["amount"])} for i in bid.budget_items or []],
         "budget_total": amount_text(bid.budget_total or 0),
         "partners": sorted([p.organization.uscc, p.role, p.work_share, amount_text(p.budget_share)]
@@ -277,6 +292,9 @@ def submit(actor: User, bid: Bid) -> BidReceipt:
     found = refusals(bid.organization, project)
     if found:
         raise InvalidTransition(found[0].message)
+    if not bid.summary:
+        raise ValidationError(_l("Write the summary before submitting: it is published after the award."),
+                              field="summary")
     if not bid.plan or not bid.team or not bid.budget_items:
         raise ValidationError(_l("Fill in at least the service plan, the team and the budget before submitting."))
     pending = [p for p in bid.partners if p.status is PartnerStatus.invited]
@@ -415,7 +433,7 @@ def _legacy_digests(bid: Bid) -> set[str]:
             return text[:-3] if trim and text.endswith(".00") else text
         body = {
             "project": bid.project.code, "organization": bid.organization.uscc,
-            **{k: getattr(bid, k) for k in CONTENT_FIELDS}, "budget": bid.budget_items,
+            **{k: getattr(bid, k) for k in LETTER_FIELDS}, "budget": bid.budget_items,
             "budget_total": str(bid.budget_total),
             "partners": sorted([p.organization.uscc, p.role, p.work_share, amount(p.budget_share)]
                                for p in bid.partners if p.status is PartnerStatus.confirmed),
