@@ -96,6 +96,21 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(deadlines_cli)
 
+    integrity_cli = AppGroup("integrity", help="廉洁监督: integrity signals for the supervisor.")
+
+    @integrity_cli.command("scan")
+    def integrity_scan() -> None:
+        """Compute every integrity signal over the district and keep the findings as flags."""
+        from marketplace.domain.integrity import scan
+
+        started = time.monotonic()
+        result = scan.scan("cli")
+        db.session.commit()
+        click.echo(f"integrity scan: {result['found']} findings, {result['created']} new flags, "
+                   f"{result['updated']} open flags updated ({time.monotonic() - started:.1f} s)")
+
+    app.cli.add_command(integrity_cli)
+
     lists_cli = AppGroup("lists", help="The red/black list (红黑榜).")
 
     @lists_cli.command("compute")

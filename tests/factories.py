@@ -67,8 +67,8 @@ def make_org(status: VerificationStatus = VerificationStatus.verified, grade: Gr
     org = Organization(
         name=kw.pop("name", f"测试社会工作服务中心{n}"), uscc=kw.pop("uscc", valid_code(n)),
         org_type=kw.pop("org_type", OrgType.private_non_enterprise),
-        registered_on=date(2018, 5, 1), legal_representative="张三", contact_name="李四",
-        contact_phone="13800000000", status=status,
+        registered_on=date(2018, 5, 1), legal_representative=kw.pop("legal_representative", "张三"), contact_name="李四",
+        contact_phone=kw.pop("contact_phone", "13800000000"), status=status,
         status_reason="材料不全" if status is VerificationStatus.rejected else None,
         verified_at=clock.now() if status is VerificationStatus.verified else None, **kw)
     if grade is not None:

@@ -32,4 +32,9 @@ def tick() -> dict[str, int]:
     for project in db.session.scalars(select(Project).where(Project.status == ProjectStatus.notice)).all():
         finalized += awards.finalize_if_due(project)
     opened = delivery.tick()
+    if finalized:  # final awards complete their tenders' scores and prices: look at the district again
+        from marketplace.domain.core import jobs
+        from marketplace.domain.integrity import scan
+
+        jobs.enqueue(scan.scan_job)
     return {"closed": closed, "finalized": finalized, "interventions": opened}

@@ -52,6 +52,8 @@ from marketplace.models.enums import (
     WishStatus,
 )
 from marketplace.models.exports import ExportJob
+from marketplace.models.enums import SEVERITY_ORDER, FlagStatus, Severity, Signal
+from marketplace.models.integrity import FlagLook, IntegrityFlag, flag_projects
 from marketplace.models.geography import Category, Community, Department, Street
 from marketplace.models.needs import Need, NeedPhoto, NeedReview, Wish
 from marketplace.models.notifications import Notification
@@ -66,6 +68,7 @@ from marketplace.models.settings import Counter, LocalDayOff, Setting
 from marketplace.models.users import Affiliation, ExpertProfile, User
 
 __all__ = [
+    "SEVERITY_ORDER", "FlagLook", "FlagStatus", "IntegrityFlag", "Severity", "Signal", "flag_projects",
     "ORG_TYPE_USCC_CHAR",
     "Affiliation", "AffiliationKind", "Alliance", "AuditEntry", "AuditRow", "Category", "Community",
     "Department", "ExpertProfile", "Grade", "NationalList", "NationalListEntry", "Organization",

@@ -390,3 +390,52 @@ ExportStatus.__labels__ = {
     "failed": _l("Failed"), "expired": _l("Expired"),
 }
 ExportStatus.__css__ = {"queued": "info", "running": "warning", "done": "success", "failed": "danger"}
+
+
+class Signal(LabeledEnum):
+    """廉洁监督: the patterns the integrity scan looks for (marketplace.domain.integrity)."""
+
+    outlier_rater = "outlier_rater"
+    favouritism = "favouritism"
+    similar_bids = "similar_bids"
+    same_attachment = "same_attachment"
+    shared_identity = "shared_identity"
+    price_outlier = "price_outlier"
+    under_cap = "under_cap"
+    concentration = "concentration"
+    hurried_scoring = "hurried_scoring"
+
+
+Signal.__labels__ = {
+    "outlier_rater": _l("Outlier rater"),
+    "favouritism": _l("Favouritism"),
+    "similar_bids": _l("Near-duplicate intent letters"),
+    "same_attachment": _l("Identical attachments"),
+    "shared_identity": _l("Shared identity between competitors"),
+    "price_outlier": _l("Winning price far from its category"),
+    "under_cap": _l("Bids clustered just under the cap"),
+    "concentration": _l("Concentration of awards"),
+    "hurried_scoring": _l("Hurried scoring"),
+}
+Signal.__css__ = {}
+
+
+class Severity(LabeledEnum):
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+Severity.__labels__ = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
+Severity.__css__ = {"high": "danger", "medium": "warning", "low": "neutral"}
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+class FlagStatus(LabeledEnum):
+    open = "open"
+    dismissed = "dismissed"
+    referred = "referred"
+
+
+FlagStatus.__labels__ = {"open": _l("Open"), "dismissed": _l("Dismissed"), "referred": _l("Referred")}
+FlagStatus.__css__ = {"open": "warning", "dismissed": "neutral", "referred": "danger"}

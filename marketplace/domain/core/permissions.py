@@ -17,6 +17,7 @@ from marketplace.domain.core import clock, records
 from marketplace.extensions import db
 from marketplace.models import (
     AppealStatus,
+    FlagStatus,
     AwardStatus,
     BidStatus,
     ComplaintStatus,
@@ -498,3 +499,9 @@ def _integrity_desk(user: User, _obj: Any) -> bool:
     it oversees; the district administrator runs the tenders it would look at)."""
     return user.role is Role.supervisor
 
+
+
+@rule("integrity.flag.decide")
+def _decide_flag(user: User, flag: Any) -> bool:
+    """Dismiss or refer an open flag (each with a reason); a decided flag stays decided."""
+    return user.role is Role.supervisor and flag.status is FlagStatus.open
