@@ -63,13 +63,13 @@ def load(now: datetime | None = None) -> dict[str, Any]:
             .where(Bid.project_id.in_(opened))):
         files[bid_id].append(digest)
     bids = [signals.BidRow(
-        bid_id=i, project_id=p, org_id=o, text="\n".join(x or "" for x in (plan, team, outputs, schedule)),
+        bid_id=i, project_id=p, org_id=o, text="\n".join(x or "" for x in (summary, plan, team, outputs, schedule)),
         budget=tuple((str(line.get("item", "")).strip(), str(Decimal(str(line.get("amount") or 0)).quantize(Decimal("0.01"))))
                      for line in (items or [])),
         total=float(total or 0), cap=float(cap), attachments=tuple(files.get(i, ())),
         partner_ids=frozenset(partners.get(i, ())))
-        for i, p, o, plan, team, outputs, schedule, items, total, cap in db.session.execute(
-            select(Bid.id, Bid.project_id, Bid.organization_id, Bid.plan, Bid.team, Bid.outputs, Bid.schedule,
+        for i, p, o, summary, plan, team, outputs, schedule, items, total, cap in db.session.execute(
+            select(Bid.id, Bid.project_id, Bid.organization_id, Bid.summary, Bid.plan, Bid.team, Bid.outputs, Bid.schedule,
                    Bid.budget_items, Bid.budget_total, Project.budget_cap).join(Project, Project.id == Bid.project_id)
             .where(Bid.project_id.in_(opened), Bid.status.in_(IN_COMPETITION)))]
     org_ids = {b.org_id for b in bids} | {o for b in bids for o in b.partner_ids}
