@@ -80,6 +80,8 @@ class Config:
     EXPORT_FOLDER = os.environ.get("EXPORT_FOLDER", str(INSTANCE / "exports"))
     EXPORT_KEEP_HOURS = int(os.environ.get("EXPORT_KEEP_HOURS", 24))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 10000))
+    PG_DUMP = os.environ.get("PG_DUMP", "pg_dump")  # `flask backup create` on PostgreSQL
+    PG_RESTORE = os.environ.get("PG_RESTORE", "pg_restore")  # `flask backup restore` on PostgreSQL
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE / 'marketplace.db'}")
