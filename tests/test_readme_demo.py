@@ -45,7 +45,8 @@ def _checks() -> dict[str, list[tuple[str, list[str]]]]:
     joint, after_school = _project("社区心理健康陪伴计划"), _project("四点半课堂课后托管服务")
     return {
         "admin": [("/dashboard", ["待审核的社会组织 2"]), ("/admin/rules/", ["权重"]), ("/admin/", ["留痕"])],
-        "supervisor": [("/dashboard", ["监督员", "读取本区全部项目"]), (f"/projects/{law}", ["流标"])],
+        "supervisor": [("/dashboard", ["监督员", "读取本区全部项目"]), (f"/projects/{law}", ["流标"]),
+                       ("/integrity/", ["意向书高度雷同", "竞争组织身份信息重合", "独居老人助浴服务"])],
         "street": [("/street/", ["已登记 2", "评榜中 2", "可发榜 3", "形成项目", "托管服务是否需要提供晚餐"]),
                    ("/dashboard", ["待发布的项目草稿 1", f"{bath} 独居老人助浴服务"]),
                    (f"/projects/{law}", ["流标", "重新发榜"]), (f"/projects/{after_school}", ["答复"])],

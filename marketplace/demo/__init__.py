@@ -108,6 +108,9 @@ def build_demo(echo=print) -> list[DemoAccount]:
     run_in_time_order(start, [*past, demo_bidding.build_bidding(), demo_lists.scenario(start)])
     demo_cycle.build_cycle()
     demo_bidding.invite_demo_organization()
+    from marketplace.domain.integrity import scan
+
+    scan.scan("demo")  # the supervisor's desk (what `flask integrity scan` and the tick do)
     return shown
 
 

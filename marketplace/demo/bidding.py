@@ -142,9 +142,15 @@ def build_bidding() -> Iterator[float]:
     need = _approved("社区法律明白人培训", categories["legal"], secretary, officer, experts[8:])
     d = _project(officer, need, "社区法律明白人培训", "40000", 9)
     yield 8
-    for i, plan, summary in ((3, "上门助浴，每月两次，配备专业护理员。", "专业护理员每月两次上门助浴；预算8.5万元。"),
-                             (4, "在社区养老驿站设立助浴间，预约服务。", "养老驿站设助浴间，老人预约助浴；预算8.5万元。")):
-        bids.submit(users[i], _bid(users[i], c, "85000", plan, summary))
+    # 廉洁监督 demo: the second bidder of C shares the first one's phone and address and submits a
+    # near-copy of its letter (a cover bid, 陪标) — the supervisor's desk shows both signals
+    orgs[4].contact_phone, orgs[4].address = orgs[3].contact_phone, orgs[3].address
+    plan_c = ("由持证护理员两人一组上门为独居老人助浴，每月两次，服务前评估老人身体状况和居家环境，服务中记录水温、"
+              "时长和老人反应，服务后回访家属并填写满意度表；配备移动浴缸、防滑垫和急救包，每季度向社区报告服务情况。")
+    copied_c = plan_c.replace("两人一组", "二人一组").replace("每季度", "每个季度")
+    for i, plan, summary in ((3, plan_c, "专业护理员每月两次上门助浴；预算8.5万元。"),
+                             (4, copied_c, "专业护理员每月两次上门助浴；预算8.6万元。")):
+        bids.submit(users[i], _bid(users[i], c, "85000" if i == 3 else "86000", plan, summary))
     yield 7.9
     awards.close_if_due(b)
     gov_panel = [(officer, PanelRole.street)] + [(e, PanelRole.expert) for e in experts[7:11]]

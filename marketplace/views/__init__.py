@@ -19,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
         district,
         exports,
         figures,
+        integrity,
         needs,
         notifications,
         organizations,
@@ -29,5 +30,5 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (public, auth, dashboard, organizations, district, needs, community, street, reviews,
-                   projects, notifications, bidding, awarding, delivery, lists, audit, figures, exports):
+                   projects, notifications, bidding, awarding, delivery, lists, audit, figures, exports, integrity):
         app.register_blueprint(module.bp)

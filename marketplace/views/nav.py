@@ -37,6 +37,7 @@ ITEMS = [
     NavItem(_l("Verify organizations"), "district.organizations", roles=(Role.admin,)),
     NavItem(_l("Lists desk"), "lists.desk", roles=(Role.admin,)),
     NavItem(_l("Admin console"), "admin.index", roles=(Role.admin,)),
+    NavItem(_l("Integrity desk"), "integrity.desk", roles=(Role.supervisor,)),
     NavItem(_l("Rules"), "public.rules"),
 ]
 

@@ -97,7 +97,10 @@ def organization(org_id: int):
 @bp.get("/rules", endpoint="rules")
 def rules_page():
     calendar = workdays.summary()
+    from marketplace.domain.integrity import flags as integrity_flags
+
     return render_template("public/rules.html", groups=rules.grouped(), calendar=calendar,
+                           integrity=integrity_flags.thresholds(), signals=integrity_flags.EXPLANATIONS,
                            calendar_gap=workdays.gap_message(calendar.missing) if calendar.missing else None)
 
 

@@ -132,6 +132,17 @@ def names(flags: list[IntegrityFlag]) -> dict[str, dict[int, Any]]:
     }
 
 
+def project_ids(flag: IntegrityFlag, named: dict[str, dict[int, Any]]) -> list[int]:
+    """The tenders a flag's evidence names, in order, once each (those loaded in `named`)."""
+    seen: list[int] = []
+    for row in (flag.evidence or {}).get("rows", []):
+        for key in ("project", "other_project"):
+            value = row.get(key)
+            if value and value not in seen and value in named["projects"]:
+                seen.append(value)
+    return seen
+
+
 def looks(flag: IntegrityFlag) -> list[FlagLook]:
     return list(db.session.scalars(select(FlagLook).where(FlagLook.flag_id == flag.id).order_by(FlagLook.id)))
 
@@ -199,3 +210,24 @@ EXPLANATIONS = {
     Signal.concentration: _l("One organization taking most of a street's awards in a category, with little competition."),
     Signal.hurried_scoring: _l("A panel member's scores entered seconds apart with the same reason."),
 }
+
+
+def thresholds() -> list[tuple[Any, str]]:
+    """The signals' thresholds, for /rules (public: everyone knows the platform looks)."""
+    from marketplace.domain.integrity import signals as s
+
+    return [
+        (_l("Outlier rater: tenders at least, median robust z at least, median deviation at least (points)"),
+         f"{s.OUTLIER_MIN_TENDERS} · {s.OUTLIER_Z} · {s.OUTLIER_MIN_POINTS}"),
+        (_l("Favouritism: tenders at least, mean lift at least (points), share of tenders lifted"),
+         f"{s.FAVOUR_MIN_TENDERS} · {s.FAVOUR_MIN_LIFT} · {int(s.FAVOUR_CONSISTENCY * 100)}%"),
+        (_l("Near-duplicate letters: Jaccard similarity of word shingles at least"), f"{int(s.SIMILAR_JACCARD * 100)}%"),
+        (_l("Identical attachments: a file in this many organizations' bids is a common form"), str(s.ATTACHMENT_COMMON_ORGS)),
+        (_l("Price outlier: awards in the category at least, robust z at least"), f"{s.PRICE_MIN_AWARDS} · {s.PRICE_Z}"),
+        (_l("Bids under the cap: bids at least, all within this much of the cap"),
+         f"{s.UNDER_CAP_MIN_BIDS} · {int(s.UNDER_CAP_BAND * 100)}%"),
+        (_l("Concentration: awards at least, HHI at least (of 10,000), mean bids per tender at most"),
+         f"{s.CONCENTRATION_MIN_AWARDS} · {int(s.HHI_THRESHOLD * 10000)} · {s.CONCENTRATION_MAX_BIDDERS}"),
+        (_l("Hurried scoring: scores at least, median seconds apart at most, identical reasons at least"),
+         f"{s.HURRY_MIN_SCORES} · {s.HURRY_GAP_SECONDS} · {int(s.HURRY_BOILERPLATE_SHARE * 100)}%"),
+    ]

@@ -1,0 +1,105 @@
+"""The supervisor's desk and flag pages over HTTP: who may enter, bounded queries, the evidence opened
+with a reason (a POST, on the chain), refusals that keep what was typed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.domain.core import clock
+from marketplace.extensions import db
+from marketplace.models import AuditEntry, FlagStatus, IntegrityFlag, Role, flag_projects
+from tests.conftest import Auth, csrf_token_from
+from tests.factories import bare_project, make_org, make_user
+
+
+def make_flags(n: int, project_id: int | None = None) -> list[IntegrityFlag]:
+    project_id = project_id or bare_project()
+    org_a, org_b = make_org(), make_org()
+    rows = []
+    for i in range(n):
+        flag = IntegrityFlag(key=f"identity:o{org_a.id}:o{org_b.id}:{i}", signal="shared_identity",
+                             severity=["high", "medium", "low"][i % 3], measure=Decimal(i), status=FlagStatus.open,
+                             facts={"fields": ["phone"], "tenders": 1}, evidence={"rows": [{"project": project_id}]},
+                             organization_ids=[org_a.id, org_b.id], first_found_at=clock.now(), last_found_at=clock.now())
+        db.session.add(flag)
+        rows.append(flag)
+    db.session.flush()
+    db.session.execute(flag_projects.insert(), [{"flag_id": f.id, "project_id": project_id} for f in rows])
+    return rows
+
+
+def _client(app, role=Role.supervisor):
+    user = make_user(role)
+    db.session.commit()
+    client = app.test_client()
+    Auth(client).login(user.username)
+    return client
+
+
+@pytest.mark.parametrize(("role", "code"), [(Role.supervisor, 200), (Role.admin, 403), (Role.street, 403),
+                                            (Role.organization, 403), (Role.resident, 403)])
+def test_only_the_supervisor_enters_the_desk(app, role, code):
+    [flag] = make_flags(1)
+    client = _client(app, role)
+    assert client.get("/integrity/").status_code == code
+    assert client.get(f"/integrity/flags/{flag.id}").status_code == code
+
+
+def test_the_desk_lists_open_flags_by_severity_and_filters(app):
+    make_flags(3)
+    client = _client(app)
+    page = client.get("/integrity/").get_data(as_text=True)
+    assert page.index("badge-danger") < page.index("badge-warning")  # high before medium
+    assert "共用" in page and "联系电话" in page
+    assert client.get("/integrity/?severity=low").get_data(as_text=True).count("<tr><td><span class=\"badge") == 1
+    assert "没有符合条件的标记" in client.get("/integrity/?status=referred").get_data(as_text=True)
+    assert client.get("/integrity/?status=x&signal=zz&severity=y&street=99999999999").status_code == 200
+
+
+def test_the_desk_runs_a_bounded_number_of_queries(app, count_queries):
+    client = _client(app)
+    project = bare_project()
+    seen = []
+    for size in (3, 40):
+        make_flags(size, project)
+        db.session.commit()
+        with count_queries() as n:
+            assert client.get("/integrity/").status_code == 200
+        seen.append(n())
+    assert seen[0] == seen[1] and seen[1] <= 12, seen
+
+
+def test_opening_the_evidence_then_referring_it(app):
+    [flag] = make_flags(1)
+    client = _client(app)
+    page = client.get(f"/integrity/flags/{flag.id}").get_data(as_text=True)
+    assert "查看证据" in page and "相关项目" not in page  # the evidence is not shown before it is opened
+    token = csrf_token_from(page)
+    short = client.post(f"/integrity/flags/{flag.id}", data={"step": "open", "open-reason": "看", "csrf_token": token})
+    assert short.status_code == 400 and 'value="看"' in short.get_data(as_text=True)
+    assert client.post(f"/integrity/flags/{flag.id}", data={"step": "open", "open-reason": "季度例行核查",
+                                                            "csrf_token": token}).status_code == 302
+    page = client.get(f"/integrity/flags/{flag.id}").get_data(as_text=True)
+    assert "证据" in page and "季度例行核查" in page and "移送" in page
+    empty = client.post(f"/integrity/flags/{flag.id}", data={"step": "refer", "refer-to": "区审计局",
+                                                             "refer-reason": "", "csrf_token": token})
+    assert empty.status_code == 400 and "区审计局" in empty.get_data(as_text=True)
+    done = client.post(f"/integrity/flags/{flag.id}", data={"step": "refer", "refer-to": "区审计局",
+                                                            "refer-reason": "两家组织共用电话，需调查", "csrf_token": token})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(IntegrityFlag, flag.id).status is FlagStatus.referred
+    assert db.session.scalars(select(AuditEntry.action).where(AuditEntry.subject_type == "integrity_flags")
+                              .order_by(AuditEntry.seq)).all() == ["integrity.flag_opened", "integrity.flag_referred"]
+    again = client.post(f"/integrity/flags/{flag.id}", data={"step": "dismiss", "dismiss-reason": "改为驳回可以吗",
+                                                             "csrf_token": token})
+    assert again.status_code in (400, 409) and "已处理完毕" in again.get_data(as_text=True)
+
+
+def test_rules_page_lists_the_signals_publicly(client):
+    page = client.get("/rules").get_data(as_text=True)
+    assert "廉洁监督" in page and "意向书高度雷同" in page
