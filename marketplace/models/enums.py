@@ -437,5 +437,5 @@ class FlagStatus(LabeledEnum):
     referred = "referred"
 
 
-FlagStatus.__labels__ = {"open": _l("Open"), "dismissed": _l("Dismissed"), "referred": _l("Referred")}
+FlagStatus.__labels__ = {"open": _l("Awaiting examination"), "dismissed": _l("Dismissed"), "referred": _l("Referred")}
 FlagStatus.__css__ = {"open": "warning", "dismissed": "neutral", "referred": "danger"}
