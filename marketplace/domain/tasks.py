@@ -161,7 +161,7 @@ def _panel_duties(user: User) -> list[Task]:
         Project.status == ProjectStatus.reviewing)).all()
     return [Task(_l("Panel: %(code)s %(title)s — declare and score", code=code, title=title) if declared is None
                  else _l("Panel: %(code)s %(title)s — score the bids", code=code, title=title),
-                 "awarding.review", params={"code": code}, tone="warning") for code, title, declared in open_panels]
+                 "awards.review", params={"code": code}, tone="warning") for code, title, declared in open_panels]
 
 
 @provider
@@ -176,8 +176,8 @@ def _street_awards(user: User) -> list[Task]:
                                     .where(Project.street_id == user.street_id, Objection.status == ObjectionStatus.pending,
                                            Award.status == AwardStatus.notice).group_by(Project.code)).all()
     return [Task(_l("Bidding closed: panel and award for %(code)s %(title)s", code=code, title=title),
-                 "awarding.panel", params={"code": code}, tone="warning") for code, title in reviewing] + [
-        Task(_l("Objections to decide on %(code)s", code=code), "awarding.why", n, {"code": code}, "danger")
+                 "awards.panel", params={"code": code}, tone="warning") for code, title in reviewing] + [
+        Task(_l("Objections to decide on %(code)s", code=code), "awards.why", n, {"code": code}, "danger")
         for code, n in objections]
 
 
@@ -186,7 +186,7 @@ def _organization_invitations(user: User) -> list[Task]:
     if user.role is not Role.organization or user.organization_id is None:
         return []
     pending = len(invitations(user.organization_id))
-    return [Task(_l("Joint-bid invitations to answer"), "bidding.invitations", pending, tone="warning")] if pending else []
+    return [Task(_l("Joint-bid invitations to answer"), "bids.invitations", pending, tone="warning")] if pending else []
 
 
 @provider

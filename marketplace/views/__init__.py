@@ -10,8 +10,8 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.views import (
         audit,
         auth,
-        awarding,
-        bidding,
+        awards,
+        bids,
         community,
         dashboard,
         delivery,
@@ -30,5 +30,5 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (public, auth, dashboard, organizations, district, needs, community, street, reviews,
-                   projects, notifications, bidding, awarding, delivery, lists, audit, figures, exports, integrity):
+                   projects, notifications, bids, awards, delivery, lists, audit, figures, exports, integrity):
         app.register_blueprint(module.bp)

@@ -17,13 +17,11 @@ from sqlalchemy import func, select, update
 
 from marketplace.domain.core import clock, jobs
 from marketplace.extensions import db
-from marketplace.models import Notification, User
+from marketplace.models import NeedStatus, Notification, User
 
 
 def render(kind: str, params: dict[str, Any]) -> str:
     """The notification's sentence in the current locale."""
-    from marketplace.models import NeedStatus
-
     if kind == "review.assigned":
         return _("You are asked to review need %(code)s “%(title)s”.", **params)
     if kind == "need.decided":

@@ -18,7 +18,7 @@ from marketplace.models import Bid, BidAttachment, BidPartner, BidReceipt, Organ
 from marketplace.views.helpers import get_or_404, project_for
 from marketplace.views.transaction import shows_refusals
 
-bp = Blueprint("bidding", __name__)
+bp = Blueprint("bids", __name__)
 
 
 def _org_user():
@@ -63,7 +63,7 @@ def save(code: str):
         _submitted(bids.submit(current_user, bid))
     else:
         flash(_("Draft saved. Only your organization can read it until the deadline."), "success")
-    return redirect(url_for("bidding.edit", code=code))
+    return redirect(url_for("bids.edit", code=code))
 
 
 def _submitted(receipt) -> None:
@@ -85,7 +85,7 @@ def submit(code: str):
     bid = _own_bid(project)
     if BaseForm().validate_on_submit():
         _submitted(bids.submit(current_user, bid))
-    return redirect(url_for("bidding.edit", code=code))
+    return redirect(url_for("bids.edit", code=code))
 
 
 @bp.post("/projects/<code>/bid/withdraw")
@@ -96,7 +96,7 @@ def withdraw(code: str):
     if BaseForm().validate_on_submit():
         bids.withdraw(current_user, bid)
         flash(_("The bid is withdrawn. You may prepare it again until the deadline."), "info")
-    return redirect(url_for("bidding.edit", code=code))
+    return redirect(url_for("bids.edit", code=code))
 
 
 @bp.post("/projects/<code>/bid/partners")
@@ -114,7 +114,7 @@ def invite(code: str):
             bids.invite_partner(current_user, bid, partner, form.role.data, form.work_share.data,
                                 form.budget_share.data)
             flash(_("%(name)s is invited; it confirms in its own account.", name=partner.name), "success")
-            return redirect(url_for("bidding.edit", code=code))
+            return redirect(url_for("bids.edit", code=code))
     return _page(project, partner_form=form, status=400)
 
 
@@ -190,5 +190,5 @@ def answer(partner_id: int):
     if BaseForm().validate_on_submit():
         bids.answer_invitation(current_user, partner, request.form.get("accept") == "1")
         flash(_("Your answer is recorded."), "success")
-    return redirect(url_for("bidding.invitations"))
+    return redirect(url_for("bids.invitations"))
 

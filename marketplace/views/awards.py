@@ -19,7 +19,7 @@ from marketplace.models import Bid, BidScore, Objection, PanelRole, User
 from marketplace.views.helpers import get_or_404, int_arg, project_for
 from marketplace.views.transaction import shows_refusals
 
-bp = Blueprint("awarding", __name__)
+bp = Blueprint("awards", __name__)
 
 
 def _labels() -> dict:
@@ -46,7 +46,7 @@ def panel(code: str):
         awards.set_panel(current_user, project, chosen)
         flash(_("The panel is formed. Each member signs the no-conflict declaration before reading any bid."),
               "success")
-        return redirect(url_for("awarding.panel", code=code))
+        return redirect(url_for("awards.panel", code=code))
     error = form.form_errors[0] if form.form_errors else None
     members = awards.panel(project)
     competing = awards.eligible_bids(project)
@@ -74,7 +74,7 @@ def roadshow(code: str, bid_id: int):
     else:
         permissions.require(current_user, "roadshow.schedule", project)
         flash(_("Give the time and the place of the roadshow."), "error")
-    return redirect(url_for("awarding.panel", code=code))
+    return redirect(url_for("awards.panel", code=code))
 
 
 @bp.post("/projects/<code>/award")
@@ -87,8 +87,8 @@ def decide(code: str):
     if form.validate_on_submit():
         awards.award(current_user, project, bid, form.reason.data)
         flash(_("Awarded to %(org)s; the public notice is open.", org=bid.organization.name), "success")
-        return redirect(url_for("awarding.why", code=code))
-    return redirect(url_for("awarding.panel", code=code))
+        return redirect(url_for("awards.why", code=code))
+    return redirect(url_for("awards.panel", code=code))
 
 
 @bp.route("/projects/<code>/review", methods=["GET", "POST"])
@@ -119,7 +119,7 @@ def review(code: str):
             else:
                 awards.recuse(current_user, project, request.form.get("reason", ""))
                 flash(_("You have recused yourself; you will not score this project."), "success")
-            return redirect(url_for("awarding.review", code=code))
+            return redirect(url_for("awards.review", code=code))
         for message in confirm.form_errors:
             flash(message, "error")
         status = 400
@@ -131,7 +131,7 @@ def review(code: str):
             awards.score(current_user, bid, {k: {"score": getattr(form, f"{k}_score").data,
                                                  "reason": getattr(form, f"{k}_reason").data} for k in criteria})
             flash(_("Scores saved for %(org)s.", org=bid.organization.name), "success")
-            return redirect(url_for("awarding.review", code=code))
+            return redirect(url_for("awards.review", code=code))
         status = 400
     ready = awards.all_scored(project)
     return render_template("awards/review.html", project=project, member=member, bids=competing, forms=forms,
@@ -175,7 +175,7 @@ def object_(code: str):
         flash(_("Your objection is filed; the street will decide it with a public reason."), "success")
     else:
         flash(_("Explain the objection (at least 10 characters)."), "error")
-    return redirect(url_for("awarding.why", code=code, _anchor="objections"))
+    return redirect(url_for("awards.why", code=code, _anchor="objections"))
 
 
 @bp.post("/objections/<int:objection_id>")
@@ -188,7 +188,7 @@ def decide_objection(objection_id: int):
     if form.validate_on_submit():
         awards.decide_objection(current_user, objection, request.form.get("uphold") == "1", form.reason.data)
         flash(_("The objection is decided; the decision and its reason are public."), "success")
-    return redirect(url_for("awarding.why", code=code, _anchor="objections"))
+    return redirect(url_for("awards.why", code=code, _anchor="objections"))
 
 
 @bp.post("/projects/<code>/republish")
