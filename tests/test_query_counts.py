@@ -155,3 +155,43 @@ def test_open_figures_are_bounded(client, grow_needs, count_queries):
             assert client.get(f"/data?street={street_id}").status_code == 200
         counts.append(n())
     assert counts[0] == counts[1] and counts[1] <= 50, counts
+
+
+def test_stages_of_listed_projects_are_asked_together(app, count_queries):
+    """Projects past their bidding deadline and projects in their notice show the stage a reader sees
+    now; the project list and the street's desk ask it for the whole page at once, not per project."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from marketplace.domain.core import clock
+    from marketplace.models import Project, ProjectStatus, Regime
+    from tests.factories import make_community
+
+    community, category = make_community(), make_category()
+    officer = make_user(Role.street, street_id=community.street_id)
+    db.session.commit()
+    client = app.test_client()
+    Auth(client).login(officer.username)
+    made = {"n": 0}
+
+    def grow(n):
+        for i in range(made["n"], made["n"] + n):
+            past = clock.now() - timedelta(days=3)
+            status = ProjectStatus.bidding if i % 2 else ProjectStatus.notice
+            db.session.add(Project(code=f"LCXM-2026-{i + 1:04d}", title=f"项目{i}", scope="-", outputs="-",
+                                   budget_cap=Decimal("1000"), category_id=category.id, street_id=community.street_id,
+                                   regime=Regime.community_fund, bid_deadline=past, qa_deadline=past - timedelta(days=2),
+                                   criteria={"plan": 100}, status=status, published_at=past - timedelta(days=10)))
+        made["n"] += n
+        db.session.commit()
+
+    counts = []
+    for size in (4, 60):
+        grow(size)
+        with count_queries() as n:
+            listed = client.get("/projects/")
+            desk = client.get("/street/")
+        assert listed.status_code == 200 and desk.status_code == 200
+        counts.append(n())
+    assert counts[0] == counts[1], counts
+    assert "流标" in listed.get_data(as_text=True) or "Failed" in listed.get_data(as_text=True)

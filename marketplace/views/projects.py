@@ -33,6 +33,7 @@ bp = Blueprint("projects", __name__, url_prefix="/projects")
 def index():
     filters = queries.project_filters(request.args)
     page = db.paginate(page=page_arg(), select=queries.projects(current_user, filters), per_page=20, error_out=False)
+    records.prime_stages(page.items)
     return render_template("projects/list.html", page=page, filters=filters, statuses=list(ProjectStatus),
                            **list_context())
 

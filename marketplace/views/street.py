@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from marketplace.domain.core import permissions, rules
+from marketplace.domain.core import permissions, records, rules
 from marketplace.extensions import db
 from marketplace.models import Community, Need, NeedStatus, Project, ProjectStatus, Question
 from marketplace.views.helpers import page_arg
@@ -31,6 +31,7 @@ def index():
         .group_by(Need.status)).all())
     street_projects = db.session.scalars(select(Project).where(Project.street_id == current_user.street_id)
                                          .order_by(Project.id.desc()).limit(50)).all()
+    records.prime_stages(street_projects)
     open_questions = db.session.scalars(select(Question).join(Project).where(
         Project.street_id == current_user.street_id, Question.answer.is_(None),
         Project.status == ProjectStatus.bidding).options(joinedload(Question.project))).all()

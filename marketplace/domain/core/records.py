@@ -9,9 +9,11 @@ that has ended with no objection pending reads as final. The recorded transition
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from marketplace.domain.core import clock
 from marketplace.extensions import db
@@ -82,3 +84,29 @@ def stage(project: Project) -> ProjectStatus:
         seen = ProjectStatus.delivery if decision is not None and notice_over(decision) else status
     project.__dict__["_stage"] = (key, seen)
     return seen
+
+
+def prime_stages(projects: Iterable[Project]) -> None:
+    """`stage` for a whole list of projects in at most three queries (list pages and desks): the
+    projects past their bidding deadline are asked together whether they have a submitted bid, the
+    projects in their notice together for their current award and its objections; each answer is
+    left where `stage` looks first, so the template's `stage(p)` runs no query."""
+    now, today = clock.now(), clock.today()
+    closed = {p.id: p for p in projects if p.status is ProjectStatus.bidding and now >= p.bid_deadline}
+    notice = {p.id: p for p in projects if p.status is ProjectStatus.notice}
+    if closed:
+        with_bids = set(db.session.scalars(select(Bid.project_id).where(
+            Bid.project_id.in_(closed), Bid.status == BidStatus.submitted).distinct()))
+        for pid, project in closed.items():
+            seen = ProjectStatus.reviewing if pid in with_bids else ProjectStatus.failed
+            project.__dict__["_stage"] = ((ProjectStatus.bidding, "closed"), seen)
+    if notice:
+        current: dict[int, Award] = {}
+        for award in db.session.scalars(select(Award).where(
+                Award.project_id.in_(notice), Award.status != AwardStatus.reopened)
+                .options(selectinload(Award.objections)).order_by(Award.round)):
+            current[award.project_id] = award  # the highest round wins, as in current_award
+        for pid, project in notice.items():
+            decision = current.get(pid)
+            seen = ProjectStatus.delivery if decision is not None and notice_over(decision) else ProjectStatus.notice
+            project.__dict__["_stage"] = ((ProjectStatus.notice, today), seen)
