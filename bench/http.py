@@ -280,11 +280,17 @@ def ensure_wrk() -> None:
         subprocess.run(sudo + ["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
 
 
+def _signing_key() -> str:
+    """Production configuration requires a signing key for the chain's checkpoints: a throwaway one
+    (the benchmark's pages sign the head like any deployment; nobody keeps these signatures)."""
+    return os.environ.get("AUDIT_SIGNING_KEY") or secrets.token_hex(32)
+
+
 # --- in-process figures (a subprocess: its own app, nothing shared with the servers) ----------------------
 
 def inprocess(url: str, pages: list[Page], runs: int) -> dict[str, dict[str, float]]:
     os.environ.update(DATABASE_URL=url, APP_ENV="production", SECRET_KEY=secrets.token_hex(16),
-                      RATELIMIT_STORAGE_URI="memory://")
+                      RATELIMIT_STORAGE_URI="memory://", AUDIT_SIGNING_KEY=_signing_key())
     from flask import before_render_template, template_rendered
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
@@ -356,6 +362,7 @@ def run_database(name: str, url: str, scale: float, args: argparse.Namespace) ->
             r.invalid = f"HTTP {f.get('status')} in process"
 
     env = {**os.environ, "APP_ENV": "production", "SECRET_KEY": secrets.token_hex(32), "DATABASE_URL": url,
+           "AUDIT_SIGNING_KEY": _signing_key(),
            "RATELIMIT_STORAGE_URI": args.ratelimit_storage, "FORTUNES_DATABASE_URL": _fortunes_url(url),
            "PYTHONDONTWRITEBYTECODE": "1"}
     base_port, app_port = _free_port(), _free_port()

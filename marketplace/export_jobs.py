@@ -55,7 +55,7 @@ def needs_table(user: Any, args: Any) -> Table:
               _("How many people"), _("Urgency"), _("Status"), _("Mean review score"), _("Recorded on")]
 
     def rows() -> Iterator[list[Any]]:
-        for n in exports.batched(query, Need.id):
+        for n in exports.batched(query.options(*queries.NEED_ROWS), Need.id):
             yield [n.code, n.title, n.community.street.name, n.community.name, n.category.name, n.beneficiaries,
                    n.beneficiaries_count, n.urgency, n.status,
                    n.mean_score if permissions.mean_visible(user, n) else "",
@@ -70,7 +70,7 @@ def projects_table(user: Any, args: Any) -> Table:
               _("Budget cap (yuan)"), _("Status"), _("Published on"), _("Bidding deadline"), _("Communities")]
 
     def rows() -> Iterator[list[Any]]:
-        for p in exports.batched(query, Project.id):
+        for p in exports.batched(query.options(*queries.PROJECT_ROWS), Project.id):
             yield [p.code, p.title, p.street.name, p.category.name, p.regime, p.budget_cap, p.status,
                    p.published_at.astimezone(LOCAL_TZ).date() if p.published_at else None, p.bid_deadline,
                    "、".join(c.name for c in p.communities)]

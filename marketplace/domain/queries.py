@@ -3,13 +3,16 @@ page runs a fixed number of queries whatever the data size."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.domain.core import permissions, search
+from marketplace.extensions import db
 from marketplace.models import Community, Need, NeedStatus, Project, ProjectStatus
 
 
@@ -29,6 +32,63 @@ def _money(value: Any) -> Decimal | None:
     return amount if amount is not None and amount.is_finite() and abs(amount) < 10**12 else None
 
 
+# A list's total is counted exactly up to this many rows; beyond, the page says "more than 1,000"
+# (counting a whole large table on every request is what made the lists slow at city size).
+COUNT_CAP = 1_000
+
+
+@dataclass
+class Page:
+    """One page of a list (what `db.paginate` gave the templates, with a total that may be capped)."""
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int | None  # exact, or None when there are more than `cap` rows
+    has_next: bool
+    cap: int = COUNT_CAP
+
+    @property
+    def pages(self) -> int | None:
+        return None if self.total is None else max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def paginate(query: Select[Any], page: int, per_page: int, options: Sequence[Any] = (),
+             cap: int = COUNT_CAP, total: int | None = None) -> Page:
+    """A page of an ORM select of one entity, in a bounded number of queries whatever the table's size:
+
+    1. the page's ids (`per_page + 1`, to know whether a next page exists) — only the key is read, so
+       a deep page walks an index instead of building tens of thousands of joined rows;
+    2. those rows, with the eager `options`, in one query;
+    3. the total, counted up to `cap` rows (unless the caller already knows it)."""
+    entity = query.column_descriptions[0]["entity"]
+    ids = list(db.session.scalars(query.with_only_columns(entity.id)
+                                  .limit(per_page + 1).offset((page - 1) * per_page)))
+    has_next = len(ids) > per_page
+    ids = ids[:per_page]
+    items: list[Any] = []
+    if ids:
+        found = {row.id: row for row in db.session.scalars(
+            select(entity).where(entity.id.in_(ids)).options(*options)).unique()}
+        items = [found[i] for i in ids if i in found]
+    if total is None:
+        bounded = query.with_only_columns(entity.id).order_by(None).limit(cap + 1).subquery()
+        counted = db.session.scalar(select(func.count()).select_from(bounded)) or 0
+        total = counted if counted <= cap else None
+    return Page(items=items, page=page, per_page=per_page, total=total, has_next=has_next, cap=cap)
+
+
 def need_filters(args: Any) -> dict[str, Any]:
     status = args.get("status") or ""
     return {"street": _int(args.get("street")), "community": _int(args.get("community")),
@@ -37,11 +97,15 @@ def need_filters(args: Any) -> dict[str, Any]:
             "q": (args.get("q") or "").strip()[:64]}
 
 
+# what a row of the needs list (and its export) shows
+NEED_ROWS = (joinedload(Need.community).joinedload(Community.street), joinedload(Need.category))
+
+
 def needs(user: Any, f: dict[str, Any]) -> Select[Any]:
-    query = permissions.needs_query(user).join(Need.community).options(
-        joinedload(Need.community).joinedload(Community.street), joinedload(Need.category))
+    """The needs a list shows, filtered, newest first (no eager loads: add `NEED_ROWS` to read rows)."""
+    query = permissions.needs_query(user)
     if f["street"]:
-        query = query.where(Community.street_id == f["street"])
+        query = query.join(Need.community).where(Community.street_id == f["street"])
     if f["community"]:
         query = query.where(Need.community_id == f["community"])
     if f["category"]:
@@ -64,9 +128,13 @@ def project_filters(args: Any) -> dict[str, Any]:
             "q": (args.get("q") or "").strip()[:64]}
 
 
+# what a row of the projects list (and its export) shows
+PROJECT_ROWS = (joinedload(Project.street), joinedload(Project.category), selectinload(Project.communities))
+
+
 def projects(user: Any, f: dict[str, Any]) -> Select[Any]:
-    query = permissions.projects_query(user).options(
-        joinedload(Project.street), joinedload(Project.category), selectinload(Project.communities))
+    """The projects a list shows, filtered, newest first (no eager loads: add `PROJECT_ROWS` to read rows)."""
+    query = permissions.projects_query(user)
     if f["street"]:
         query = query.where(Project.street_id == f["street"])
     if f["category"]:

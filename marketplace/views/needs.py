@@ -57,7 +57,7 @@ def wish():
 @bp.get("/needs/")
 def index():
     filters = queries.need_filters(request.args)
-    page = db.paginate(page=page_arg(), select=queries.needs(current_user, filters), per_page=20, error_out=False)
+    page = queries.paginate(queries.needs(current_user, filters), page_arg(), 20, queries.NEED_ROWS)
     return render_template("needs/list.html", page=page, filters=filters, statuses=list(NeedStatus),
                            **list_context())
 

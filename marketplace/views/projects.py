@@ -32,7 +32,7 @@ bp = Blueprint("projects", __name__, url_prefix="/projects")
 @bp.get("/")
 def index():
     filters = queries.project_filters(request.args)
-    page = db.paginate(page=page_arg(), select=queries.projects(current_user, filters), per_page=20, error_out=False)
+    page = queries.paginate(queries.projects(current_user, filters), page_arg(), 20, queries.PROJECT_ROWS)
     records.prime_stages(page.items)
     return render_template("projects/list.html", page=page, filters=filters, statuses=list(ProjectStatus),
                            **list_context())

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from marketplace.domain import queries
 from marketplace.domain.core import audit, permissions, rules, workdays
 from marketplace.domain.credit import ledger
 from marketplace.domain.orgs import standing
@@ -56,8 +57,7 @@ def set_language(code: str):
 
 @bp.get("/organizations/", endpoint="organizations")
 def organizations_list():
-    query = permissions.organizations_query(current_user).options(
-        selectinload(Organization.categories), selectinload(Organization.streets))
+    query = permissions.organizations_query(current_user)
     alliance = request.args.get("alliance") or ""
     street_id = int_arg("street")
     category_id = int_arg("category")
@@ -70,8 +70,8 @@ def organizations_list():
         query = query.where(Organization.categories.any(Category.id == category_id))
     if q:
         query = query.where(Organization.name.contains(q))
-    page = db.paginate(page=page_arg(), select=query.order_by(Organization.name, Organization.id), per_page=PAGE_SIZE,
-                       error_out=False)
+    page = queries.paginate(query.order_by(Organization.name, Organization.id), page_arg(), PAGE_SIZE,
+                            (selectinload(Organization.categories), selectinload(Organization.streets)))
     return render_template(
         "public/organizations.html", page=page,
         streets=db.session.scalars(select(Street).order_by(Street.id)).all(),

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from marketplace.domain import queries
 from marketplace.domain.core import permissions, records, rules
 from marketplace.extensions import db
 from marketplace.models import Community, Need, NeedStatus, Project, ProjectStatus, Question
@@ -21,14 +22,15 @@ def index():
     permissions.require(current_user, "street.manage")
     status = request.args.get("status", "")
     status = status if status in NeedStatus._value2member_map_ else ""
-    query = (select(Need).join(Need.community).where(Community.street_id == current_user.street_id)
-             .options(joinedload(Need.community), joinedload(Need.category)))
+    query = select(Need).join(Need.community).where(Community.street_id == current_user.street_id)
     if status:
         query = query.where(Need.status == NeedStatus(status))
-    page = db.paginate(page=page_arg(), select=query.order_by(Need.id.desc()), per_page=30, error_out=False)
     counts = dict(db.session.execute(
         select(Need.status, func.count()).join(Need.community).where(Community.street_id == current_user.street_id)
         .group_by(Need.status)).all())
+    page = queries.paginate(query.order_by(Need.id.desc()), page_arg(), 30,
+                            (joinedload(Need.community), joinedload(Need.category)),
+                            total=counts.get(NeedStatus(status), 0) if status else sum(counts.values()))
     street_projects = db.session.scalars(select(Project).where(Project.street_id == current_user.street_id)
                                          .order_by(Project.id.desc()).limit(50)).all()
     records.prime_stages(street_projects)
