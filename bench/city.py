@@ -593,7 +593,7 @@ def ensure(url: str, scale: float, echo=print, force: bool = False, yes_destroy:
         generator = Generator(scale, echo)
         generator.run()
         _analyze(db)
-        db.session.execute(text("CREATE TABLE bench_meta (key VARCHAR(32) PRIMARY KEY, value VARCHAR(200))"))
+        db.session.execute(text("CREATE TABLE bench_meta (key VARCHAR(32) PRIMARY KEY, value TEXT)"))
         meta = {"version": str(VERSION), "scale": repr(scale), "generated_at": datetime.now(timezone.utc).isoformat(),
                 "seconds": f"{time.perf_counter() - started:.0f}",
                 "rows": json.dumps(generator.counts, sort_keys=True)}

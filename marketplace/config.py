@@ -47,6 +47,8 @@ class Config:
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "5 per hour")
     FLASK_ADMIN_SWATCH = "default"
     WISH_RATE_LIMIT = os.environ.get("WISH_RATE_LIMIT", "5 per hour")
+    # the home page's district figures (whole-table counts) are recomputed at most this often per worker
+    FIGURES_CACHE_SECONDS = int(os.environ.get("FIGURES_CACHE_SECONDS", 60))
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))
     MAX_IMAGE_BYTES = int(os.environ.get("MAX_IMAGE_BYTES", 5 * 1024 * 1024))
     MAX_PHOTOS = 6
@@ -115,6 +117,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "locmem"
     JOBS_BACKEND = "embedded"  # the RQ test sets its own
+    FIGURES_CACHE_SECONDS = 0  # tests see every change at once
 
     def __init__(self) -> None:
         import tempfile

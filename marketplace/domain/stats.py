@@ -7,11 +7,14 @@ never counted: they are not public."""
 
 from __future__ import annotations
 
+import threading
+import time as _time
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.sql import ColumnElement
 
@@ -43,6 +46,34 @@ TAKEN = (ProjectStatus.notice, ProjectStatus.delivery, ProjectStatus.evaluation,
 NEED_GROUPS = (("assess", (NeedStatus.recorded, NeedStatus.in_review)), ("approved", (NeedStatus.approved,)),
                ("in_project", (NeedStatus.in_project,)), ("closed", (NeedStatus.rejected, NeedStatus.merged)))
 MONTHS = 12
+
+
+_district_cache: dict[str, tuple[float, dict[str, int]]] = {}
+_district_lock = threading.Lock()
+
+
+def district_counts() -> dict[str, int]:
+    """The home page's figures — streets, communities, verified organizations, needs, published
+    projects — in one query, kept per worker for FIGURES_CACHE_SECONDS (whole-table counts at city
+    size cost more than the rest of the page: a figure up to a minute old is the trade)."""
+    ttl = current_app.config.get("FIGURES_CACHE_SECONDS", 0)
+    key = str(db.engine.url)
+    hit = _district_cache.get(key)
+    if ttl and hit and _time.monotonic() - hit[0] < ttl:
+        return hit[1]
+    row = db.session.execute(select(
+        select(func.count(Street.id)).scalar_subquery().label("streets"),
+        select(func.count(Community.id)).scalar_subquery().label("communities"),
+        select(func.count(Organization.id)).where(Organization.status == VerificationStatus.verified)
+        .scalar_subquery().label("organizations"),
+        select(func.count(Need.id)).scalar_subquery().label("needs"),
+        select(func.count(Project.id)).where(Project.status != ProjectStatus.draft)
+        .scalar_subquery().label("projects"))).one()
+    counts = dict(row._mapping)
+    if ttl:
+        with _district_lock:
+            _district_cache[key] = (_time.monotonic(), counts)
+    return counts
 
 
 @dataclass

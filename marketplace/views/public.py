@@ -4,24 +4,22 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from marketplace.domain import queries
-from marketplace.domain.core import audit, permissions, rules, workdays
+from marketplace.domain import stats as district_stats
+from marketplace.domain.core import audit, clock, permissions, rules, workdays
 from marketplace.domain.credit import ledger
 from marketplace.domain.orgs import standing
 from marketplace.extensions import db
 from marketplace.models import (
     Alliance,
     Category,
-    Community,
-    Need,
     Organization,
     Project,
     ProjectStatus,
     Street,
-    VerificationStatus,
 )
 from marketplace.views.helpers import get_or_404, int_arg, page_arg, safe_next
 
@@ -32,17 +30,10 @@ PAGE_SIZE = 20
 
 @bp.get("/")
 def home():
-    stats = {
-        "streets": db.session.scalar(select(func.count(Street.id))),
-        "communities": db.session.scalar(select(func.count(Community.id))),
-        "organizations": db.session.scalar(
-            select(func.count(Organization.id)).where(
-                Organization.status == VerificationStatus.verified)),
-        "needs": db.session.scalar(select(func.count(Need.id))),
-        "projects": db.session.scalar(select(func.count(Project.id)).where(Project.status != ProjectStatus.draft)),
-    }
-    open_projects = db.session.scalars(select(Project).where(Project.status == ProjectStatus.bidding)
-                                       .order_by(Project.bid_deadline).limit(5)).all()
+    stats = district_stats.district_counts()
+    open_projects = db.session.scalars(select(Project).where(
+        Project.status == ProjectStatus.bidding, Project.bid_deadline > clock.now())
+        .order_by(Project.bid_deadline).limit(5)).all()
     seq, head = audit.head()
     return render_template("public/home.html", stats=stats, chain_length=seq, chain_head=head,
                            open_projects=open_projects)

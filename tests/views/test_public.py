@@ -75,3 +75,25 @@ def test_unknown_pages_get_a_friendly_404(client):
 
 def test_healthz(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_home_lists_only_projects_still_open_for_bids(client):
+    """揭榜中 on the home page: a project past its bidding deadline reads as closed everywhere, so it is
+    not offered there; the district's figures count what is published."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from marketplace.domain.core import clock
+    from marketplace.models import Project, ProjectStatus, Regime
+
+    street, category = make_street(), make_category()
+    for code, days in (("LCXM-2026-0901", 5), ("LCXM-2026-0902", -1)):
+        deadline = clock.now() + timedelta(days=days)
+        db.session.add(Project(code=code, title=f"开放项目{code[-1]}", scope="-", outputs="-", budget_cap=Decimal("1000"),
+                               category_id=category.id, street_id=street.id, regime=Regime.community_fund,
+                               bid_deadline=deadline, qa_deadline=deadline - timedelta(days=2), criteria={"plan": 100},
+                               status=ProjectStatus.bidding, published_at=clock.now() - timedelta(days=10)))
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "开放项目1" in page and "开放项目2" not in page
+    assert "<strong>2</strong><span>个项目已发榜</span>" in page
