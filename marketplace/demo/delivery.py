@@ -188,7 +188,7 @@ def scenarios(start) -> list[Iterator[float]]:
     categories = db.session.scalars(select(Category).order_by(Category.id)).all()
     users = {i: _user(f"org{i + 1}", orgs[i]) for i in (7, 15, 21, 22, 23, 24)}
     rival = users[24]
-    failed_ago = max(0.5, min(48, days_into_quarter(start.date()) - 8))
+    failed_ago = max(0.5, min(48, days_into_quarter(start.astimezone(clock.LOCAL_TZ).date()) - 8))
     return [
         _graded(190, "老年人健康管理服务", categories[0], people, users[15], rival, "excellent"),
         _graded(186, "青少年暑期托管", categories[1], people, users[21], rival, "good"),

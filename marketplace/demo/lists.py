@@ -22,7 +22,8 @@ def scenario(start) -> Iterator[float]:
     if db.session.scalar(select(ListPeriod.id).limit(1)) is not None:
         return
     admin = db.session.scalar(select(User).where(User.username == "admin"))
-    today = start.date()
+    local = start.astimezone(clock.LOCAL_TZ)
+    today = local.date()  # the district's day, not UTC's (the demo is built at any hour)
     this_quarter = _quarter(today)
     previous_end = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     previous = _quarter(date.fromordinal(previous_end.toordinal() - 1))
@@ -38,7 +39,9 @@ def scenario(start) -> Iterator[float]:
                               "街道办事处情况说明（2026年9月）")
         yield days_into_quarter - 9
         lists.decide_appeal(admin, appeal, True, "经核实，服务中断由场地封闭施工导致，非组织过错，申诉成立，移出黑榜。")
-    yield 0.2
+    # shortly before now, on the same local day (half-way back to midnight at most)
+    since_midnight = (local - local.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds() / 86400
+    yield min(0.2, since_midnight / 2)
     current = lists.compute(admin, this_quarter)
     lists.publish(admin, current)
     assert clock.today() == today

@@ -55,7 +55,7 @@ def test_the_desk_lists_open_flags_by_severity_and_filters(app):
     page = client.get("/integrity/").get_data(as_text=True)
     assert page.index("badge-danger") < page.index("badge-warning")  # high before medium
     assert "共用" in page and "联系电话" in page
-    assert client.get("/integrity/?severity=low").get_data(as_text=True).count("<tr><td><span class=\"badge") == 1
+    assert client.get("/integrity/?severity=low").get_data(as_text=True).count("<td class=\"severity\">") == 1
     assert "没有符合条件的标记" in client.get("/integrity/?status=referred").get_data(as_text=True)
     assert client.get("/integrity/?status=x&signal=zz&severity=y&street=99999999999").status_code == 200
 
