@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, Numeric, String, Table, Text
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
@@ -30,6 +30,8 @@ class Project(TimestampMixin, db.Model):
         CheckConstraint("qa_deadline < bid_deadline", name="qa_before_deadline"),
         CheckConstraint("(status = 'draft') = (published_at IS NULL)", name="published_iff_not_draft"),
         CheckConstraint("(status = 'withdrawn') = (withdrawn_reason IS NOT NULL)", name="withdrawn_has_reason"),
+        # the projects open for bids, soonest deadline first (home page, deadlines tick): a range scan
+        Index("ix_projects_status_bid_deadline", "status", "bid_deadline"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
