@@ -90,6 +90,7 @@ def _jinja_globals(app: Flask) -> None:
         Party,
         PartnerStatus,
         ProjectStatus,
+        ServiceStatus,
         VerificationStatus,
     )
     from marketplace.views import nav
@@ -97,7 +98,8 @@ def _jinja_globals(app: Flask) -> None:
     # What templates may test for display (never to decide an action: that is `can`).
     app.jinja_env.globals.update(
         stage=records.stage, ProjectStatus=ProjectStatus, AwardStatus=AwardStatus, BidStatus=BidStatus, ListKind=ListKind,
-        ListStatus=ListStatus, NeedStatus=NeedStatus, PartnerStatus=PartnerStatus, VerificationStatus=VerificationStatus)
+        ListStatus=ListStatus, NeedStatus=NeedStatus, PartnerStatus=PartnerStatus, VerificationStatus=VerificationStatus,
+        ServiceStatus=ServiceStatus)
 
     @app.template_filter("localtime")
     def localtime(value: Any) -> str:

@@ -223,6 +223,30 @@ def register_cli(app: Flask) -> None:
             click.echo(f"  {acc.role.value:<13} {acc.username:<12} {acc.display_name} — {acc.note}")
         click.echo("  (experts expert2 … expert12 use the same password)")
 
+    catalogue_cli = AppGroup("catalogue", help="资源清单: the service catalogue.")
+
+    @catalogue_cli.command("import")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def catalogue_import(path: str) -> None:
+        """Import a district's service list (CSV or XLSX with the headers 统一社会信用代码, 服务名称, 服务类别,
+        服务内容, 服务对象, 覆盖街道, 参考价格(元), 每月服务能力): every row is listed at once, or nothing is
+        imported and every error is printed with its row number (exit 1)."""
+        from marketplace.domain.supply import importer
+
+        with open(path, "rb") as f:
+            data = f.read()
+        result = importer.import_file("cli", data, path)
+        if result.errors:
+            db.session.rollback()
+            click.echo(result.message, err=True)
+            for error in result.errors:
+                click.echo(f"  row {error.row}: {error.message}" if error.row else f"  {error.message}", err=True)
+            raise SystemExit(1)
+        db.session.commit()
+        click.echo(f"Imported {len(result.created)} service items; they are listed.")
+
+    app.cli.add_command(catalogue_cli)
+
     @app.cli.command("create-admin")
     @click.option("--username", required=True)
     @click.option("--name", "display_name", default="区级管理员")

@@ -70,6 +70,7 @@ class Config:
     PDF_FONT = os.environ.get("PDF_FONT")  # a CJK TrueType font for the PDFs; Debian's WenQuanYi by default
     COMPLAINT_RATE_LIMIT = os.environ.get("COMPLAINT_RATE_LIMIT", "5 per hour")
     SURVEY_RATE_LIMIT = os.environ.get("SURVEY_RATE_LIMIT", "60 per hour")
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "60 per minute")
     # Open data (OCDS 1.1): the ocid prefix registered with the Open Contracting Partnership, the
     # licence of the data and the publication policy (our own /open-data page unless set)
     OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-licang")

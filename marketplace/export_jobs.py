@@ -78,7 +78,31 @@ def projects_table(user: Any, args: Any) -> Table:
     return Table("projects", header, query, rows)
 
 
-TABLES: dict[str, Callable[[Any, Any], Table]] = {"needs": needs_table, "projects": projects_table}
+def services_table(user: Any, args: Any) -> Table:
+    from marketplace.domain.orgs import standing
+    from marketplace.domain.supply.catalogue import WHOLE_DISTRICT
+    from marketplace.models import ServiceItem
+
+    query = queries.services(queries.service_filters(args))
+    header = [_("Service code"), _("Service name"), _("Organization"), _("Unified social credit code"),
+              _("Category"), _("What is delivered"), _("Who it is for"), _("Streets covered"),
+              _("Reference price (yuan)"), _("Price basis"), _("Unit"), _("Monthly capacity"), _("Rating grade"),
+              _("Status")]
+
+    def rows() -> Iterator[list[Any]]:
+        for item in exports.batched(query, ServiceItem.id):
+            grade = standing.effective_grade(item.organization)
+            yield [item.code, item.name, item.organization.name, item.organization.uscc, item.category.name,
+                   item.description, item.audience,
+                   WHOLE_DISTRICT if item.whole_district else "；".join(s.name for s in item.streets),
+                   item.price, item.price_basis, item.price_unit, item.monthly_capacity,
+                   grade.value if grade else "", item.status]
+
+    return Table("services", header, query, rows)
+
+
+TABLES: dict[str, Callable[[Any, Any], Table]] = {"needs": needs_table, "projects": projects_table,
+                                                  "services": services_table}
 
 
 def inline_limit() -> int:

@@ -238,3 +238,29 @@ def pdf_bytes(title: str = "plan") -> bytes:
     out = BytesIO()
     writer.write(out)
     return out.getvalue() + b"%" + title.encode() + b"\n"
+
+
+def service_data(category=None, streets=None, **kw) -> dict:
+    from decimal import Decimal
+
+    from marketplace.models import PriceBasis
+
+    data = {"name": "上门助浴服务", "category_id": (category or make_category()).id,
+            "description": "助浴员携带移动助浴设备上门，为失能老人洗浴、擦身、洗头。",
+            "audience": "失能、半失能老年人", "whole_district": not streets,
+            "street_ids": [s.id for s in streets or []], "price": Decimal("120"), "price_basis": PriceBasis.per_unit,
+            "price_unit": "次", "monthly_capacity": 40, "team": "持证护理员 6 名"}
+    data.update(kw)
+    return data
+
+
+def listed_service(org_user=None, admin=None, **kw):
+    """A service item listed by the district (its organization verified)."""
+    from marketplace.domain.supply import catalogue
+
+    org_user = org_user or make_user(Role.organization)
+    admin = admin or make_user(Role.admin)
+    item = catalogue.create(org_user, service_data(**kw))
+    catalogue.submit(org_user, item)
+    catalogue.approve(admin, item)
+    return item

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from marketplace.demo import bidding as demo_bidding
+from marketplace.demo import catalogue as demo_catalogue
 from marketplace.demo import cycle as demo_cycle
 from marketplace.demo import delivery as demo_delivery
 from marketplace.demo import lists as demo_lists
@@ -108,6 +109,7 @@ def build_demo(echo=print) -> list[DemoAccount]:
     run_in_time_order(start, [*past, demo_bidding.build_bidding(), demo_lists.scenario(start)])
     demo_cycle.build_cycle()
     demo_bidding.invite_demo_organization()
+    demo_catalogue.build_catalogue()
     from marketplace.domain.integrity import scan
 
     scan.scan("demo")  # the supervisor's desk (what `flask integrity scan` and the tick do)

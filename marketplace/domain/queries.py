@@ -12,8 +12,18 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.domain.core import permissions, search
+from marketplace.domain.supply import catalogue
 from marketplace.extensions import db
-from marketplace.models import Community, Need, NeedStatus, Project, ProjectStatus
+from marketplace.models import (
+    Community,
+    Need,
+    NeedStatus,
+    Organization,
+    Project,
+    ProjectStatus,
+    ServiceItem,
+    ServiceStatus,
+)
 
 
 def _int(value: Any) -> int | None:
@@ -164,3 +174,45 @@ def project_by_code(user: Any, code: str) -> Select[Any]:
     return permissions.projects_query(user).where(Project.code == code).options(
         joinedload(Project.street), joinedload(Project.category), selectinload(Project.communities),
         selectinload(Project.needs), selectinload(Project.questions))
+
+
+# --- 资源清单 ---------------------------------------------------------------------------------------
+
+def service_filters(args: Any) -> dict[str, Any]:
+    grade = _int(args.get("grade"))
+    return {"street": _int(args.get("street")), "category": _int(args.get("category")),
+            "price_min": _money(args.get("price_min")), "price_max": _money(args.get("price_max")),
+            "grade": grade if grade in (1, 2, 3, 4, 5) else None,
+            "credit": _money(args.get("credit")), "organization": _int(args.get("organization")),
+            "q": (args.get("q") or "").strip()[:64]}
+
+
+def services(f: dict[str, Any]) -> Select[Any]:
+    """The public 资源清单: listed items (paused ones too, marked), newest first."""
+    query = (select(ServiceItem).join(Organization, ServiceItem.organization_id == Organization.id)
+             .where(ServiceItem.status.in_((ServiceStatus.listed, ServiceStatus.paused)))
+             .options(joinedload(ServiceItem.organization), joinedload(ServiceItem.category),
+                      selectinload(ServiceItem.streets)))
+    if f["street"]:
+        query = query.where(catalogue.covers_clause(f["street"]))
+    if f["category"]:
+        query = query.where(ServiceItem.category_id == f["category"])
+    if f["organization"]:
+        query = query.where(ServiceItem.organization_id == f["organization"])
+    if f["price_min"] is not None:
+        query = query.where(ServiceItem.price >= f["price_min"])
+    if f["price_max"] is not None:
+        query = query.where(ServiceItem.price <= f["price_max"])
+    if f["grade"]:
+        query = query.where(catalogue.effective_grade_clause(f["grade"]))
+    if f["credit"] is not None:
+        org_ids = set(db.session.scalars(select(ServiceItem.organization_id).where(
+            ServiceItem.status.in_((ServiceStatus.listed, ServiceStatus.paused))).distinct()))
+        scores = catalogue.credit_scores(org_ids)
+        query = query.where(ServiceItem.organization_id.in_(
+            [i for i, s in scores.items() if s is not None and s >= f["credit"]] or [0]))
+    if f["q"]:
+        clause = search.matches(ServiceItem, f["q"])
+        if clause is not None:
+            query = query.where(clause)
+    return query.order_by(ServiceItem.id.desc())

@@ -65,6 +65,8 @@ from marketplace.models.organizations import (
     organization_streets,
 )
 from marketplace.models.settings import Counter, LocalDayOff, Setting
+from marketplace.models.enums import PriceBasis, ServiceStatus
+from marketplace.models.supply import ServiceItem, ServiceItemPhoto, service_item_streets
 from marketplace.models.users import Affiliation, ExpertProfile, User
 
 __all__ = [
@@ -80,5 +82,6 @@ __all__ = [
     "ProgressReport", "ReportTemplate", "SurveyCode",
     "Appeal", "AppealStatus", "ExemplaryProposal", "ListEntry", "ListKind", "ListPeriod", "ListStatus",
     "organization_categories", "organization_streets", "Counter", "Need", "NeedPhoto", "NeedReview", "NeedSource", "NeedStatus", "Notification", "Project",
-    "ExportJob", "ExportStatus", "ProjectStatus", "Question", "Regime", "Urgency", "Wish", "WishStatus", "project_communities",
+    "ExportJob", "ExportStatus", "PriceBasis", "ServiceItem", "ServiceItemPhoto", "ServiceStatus", "service_item_streets",
+    "ProjectStatus", "Question", "Regime", "Urgency", "Wish", "WishStatus", "project_communities",
 ]

@@ -439,3 +439,37 @@ class FlagStatus(LabeledEnum):
 
 FlagStatus.__labels__ = {"open": _l("Awaiting examination"), "dismissed": _l("Dismissed"), "referred": _l("Referred")}
 FlagStatus.__css__ = {"open": "warning", "dismissed": "neutral", "referred": "danger"}
+
+
+class ServiceStatus(LabeledEnum):
+    """A catalogue item's life: never deleted, retired at the end."""
+
+    draft = "draft"
+    submitted = "submitted"
+    listed = "listed"
+    returned = "returned"
+    paused = "paused"
+    retired = "retired"
+
+
+ServiceStatus.__labels__ = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted for listing"),
+    "listed": _l("Listed"),
+    "returned": _l("Returned for changes"),
+    "paused": _l("Paused"),
+    "retired": _l("Retired"),
+}
+ServiceStatus.__css__ = {"submitted": "warning", "listed": "success", "returned": "danger", "paused": "info",
+                         "retired": "neutral"}
+
+
+class PriceBasis(LabeledEnum):
+    """What the reference price is for: one unit of service (a visit, a session, a person) or a period."""
+
+    per_unit = "per_unit"
+    per_period = "per_period"
+
+
+PriceBasis.__labels__ = {"per_unit": _l("per unit of service"), "per_period": _l("per period")}
+PriceBasis.__css__ = {}

@@ -8,6 +8,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     # imported when the app is built, not when the package is: blueprints pull in the whole domain
     from marketplace.views import (
+        api,
         audit,
         auth,
         awards,
@@ -26,9 +27,10 @@ def register_blueprints(app: Flask) -> None:
         projects,
         public,
         reviews,
+        services,
         street,
     )
 
     for module in (public, auth, dashboard, organizations, district, needs, community, street, reviews,
-                   projects, notifications, bids, awards, delivery, lists, audit, figures, exports, integrity):
+                   projects, notifications, bids, awards, delivery, lists, audit, figures, exports, integrity, services, api):
         app.register_blueprint(module.bp)

@@ -13,6 +13,7 @@ from marketplace import export_jobs
 from marketplace.domain import queries
 from marketplace.domain.assess import needs
 from marketplace.domain.core import permissions, rules, timeline, uploads
+from marketplace.domain.supply import match
 from marketplace.extensions import db, limiter
 from marketplace.forms.needs import AssignForm, DecideForm, MergeForm, WishForm
 from marketplace.models import Community, Need, NeedPhoto, NeedStatus, Street, User
@@ -80,6 +81,8 @@ def detail(code: str):
                "merged_from": db.session.scalars(select(Need).where(Need.merged_into_id == need.id)).all()}
     if permissions.can(current_user, "need.merge", need):
         context["merge_form"] = _merge_form(need)
+    if private:
+        context["matches"] = match.for_need(need)
     if permissions.can(current_user, "need.decide", need):
         context["decide_form"] = DecideForm()
     return render_template("needs/detail.html", **context)

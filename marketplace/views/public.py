@@ -19,6 +19,8 @@ from marketplace.models import (
     Organization,
     Project,
     ProjectStatus,
+    ServiceItem,
+    ServiceStatus,
     Street,
 )
 from marketplace.views.helpers import get_or_404, int_arg, page_arg, safe_next
@@ -82,6 +84,10 @@ def organization(org_id: int):
         private=permissions.can(current_user, "organization.view_private", org),
         score=ledger.score(org.id), ledger=ledger.ledger(org.id)[:50], event_label=ledger.event_label,
         black=standing.active_black(org.id), red=standing.on_current_red_list(org.id),
+        services=db.session.scalars(select(ServiceItem).where(
+            ServiceItem.organization_id == org.id, ServiceItem.status.in_((ServiceStatus.listed, ServiceStatus.paused)))
+            .options(selectinload(ServiceItem.category), selectinload(ServiceItem.streets))
+            .order_by(ServiceItem.category_id, ServiceItem.name)).all(),
     )
 
 

@@ -49,7 +49,7 @@ PUBLIC_BY_ACTION = {
     "rules.changed": {"changes"}, "project.awarded": {"reason", "winner"}, "project.withdrawn": {"reason"},
     "project.award_withdrawn": {"reason"}, "project.award_reopened": {"reason"},
     "award.objection_upheld": {"reason"}, "award.objection_rejected": {"reason"},
-    "project.question_asked": {"question"}, "project.question_answered": {"question", "answer"},
+    "project.question_asked": {"question"}, "service.paused": {"reason"}, "service.retired": {"reason"}, "project.question_answered": {"question", "answer"},
 }
 
 

@@ -505,3 +505,56 @@ def _integrity_desk(user: User, _obj: Any) -> bool:
 def _decide_flag(user: User, flag: Any) -> bool:
     """Dismiss or refer an open flag (each with a reason); a decided flag stays decided."""
     return user.role is Role.supervisor and flag.status is FlagStatus.open
+
+
+# --- 资源清单: service items ----------------------------------------------------------------------
+
+def _own_item(user: User, item: Any) -> bool:
+    return user.role is Role.organization and user.organization_id == item.organization_id
+
+
+@rule("service.create")
+def _create_service(user: User, _obj: Any) -> bool:
+    """An organization's users describe its services (a pending organization may prepare drafts)."""
+    return user.role is Role.organization and user.organization_id is not None
+
+
+@rule("service.edit")
+def _edit_service(user: User, item: Any) -> bool:
+    return _own_item(user, item) and item.status.value in ("draft", "returned", "listed", "paused")
+
+
+@rule("service.submit")
+def _submit_service(user: User, item: Any) -> bool:
+    return _own_item(user, item) and item.status.value in ("draft", "returned")
+
+
+@rule("service.pause")
+def _pause_service(user: User, item: Any) -> bool:
+    return (_own_item(user, item) or user.role is Role.admin) and item.status.value == "listed"
+
+
+@rule("service.resume")
+def _resume_service(user: User, item: Any) -> bool:
+    return _own_item(user, item) and item.status.value == "paused"
+
+
+@rule("service.retire")
+def _retire_service(user: User, item: Any) -> bool:
+    return (_own_item(user, item) or user.role is Role.admin) and item.status.value != "retired"
+
+
+@rule("service.review")
+def _review_service(user: User, item: Any) -> bool:
+    return user.role is Role.admin and item.status.value == "submitted"
+
+
+@rule("service.view_private")
+def _view_service_private(user: User, item: Any) -> bool:
+    """Its drafts, returns and history of reviews: the organization and the district."""
+    return _own_item(user, item) or user.role is Role.admin
+
+
+@rule("catalogue.review_desk", "catalogue.import")
+def _catalogue_admin(user: User, _obj: Any) -> bool:
+    return user.role is Role.admin
