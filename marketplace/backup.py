@@ -35,6 +35,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, make_url
 
 from marketplace.extensions import db
+from marketplace.domain.core.audit import verify_chain
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -255,7 +256,6 @@ def _refuse_non_empty(kind: str) -> None:
 
 def restore(source: str | os.PathLike[str]) -> RestoreReport:
     """Restore the backup in `source` into this (empty) instance; then verify it against the manifest."""
-    from marketplace.domain.core.audit import verify_chain
 
     root = Path(source).resolve()
     manifest = verify(root)  # every checksum first: a damaged backup touches nothing

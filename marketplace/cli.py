@@ -21,6 +21,7 @@ from marketplace.domain.core.errors import DomainError
 from marketplace.domain.credit import lists
 from marketplace.extensions import db
 from marketplace.models import Role
+from marketplace.domain.integrity import scan
 
 
 def register_cli(app: Flask) -> None:
@@ -145,7 +146,6 @@ def register_cli(app: Flask) -> None:
     @integrity_cli.command("scan")
     def integrity_scan() -> None:
         """Compute every integrity signal over the district and keep the findings as flags."""
-        from marketplace.domain.integrity import scan
 
         started = time.monotonic()
         result = scan.scan("cli")

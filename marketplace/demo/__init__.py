@@ -36,6 +36,7 @@ from marketplace.models import (
     User,
     VerificationStatus,
 )
+from marketplace.domain.integrity import scan
 
 DEMO_PASSWORD = "Licang-2026"
 DIVISION = "370213"  # 李沧区 administrative division code
@@ -110,7 +111,6 @@ def build_demo(echo=print) -> list[DemoAccount]:
     demo_cycle.build_cycle()
     demo_bidding.invite_demo_organization()
     demo_catalogue.build_catalogue()
-    from marketplace.domain.integrity import scan
 
     scan.scan("demo")  # the supervisor's desk (what `flask integrity scan` and the tick do)
     return shown

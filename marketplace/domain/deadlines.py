@@ -14,6 +14,8 @@ from marketplace.domain.deliver import delivery
 from marketplace.domain.tender import awards
 from marketplace.extensions import db
 from marketplace.models import Project, ProjectStatus
+from marketplace.domain.core import jobs
+from marketplace.domain.integrity import scan
 
 
 def catch_up(project: Project) -> None:
@@ -33,8 +35,6 @@ def tick() -> dict[str, int]:
         finalized += awards.finalize_if_due(project)
     opened = delivery.tick()
     if finalized:  # final awards complete their tenders' scores and prices: look at the district again
-        from marketplace.domain.core import jobs
-        from marketplace.domain.integrity import scan
 
         jobs.enqueue(scan.scan_job)
     return {"closed": closed, "finalized": finalized, "interventions": opened}

@@ -24,6 +24,7 @@ from marketplace.models import (
     Street,
 )
 from marketplace.views.helpers import get_or_404, int_arg, page_arg, safe_next
+from marketplace.domain.integrity import flags as integrity_flags
 
 bp = Blueprint("public", __name__)
 
@@ -94,7 +95,6 @@ def organization(org_id: int):
 @bp.get("/rules", endpoint="rules")
 def rules_page():
     calendar = workdays.summary()
-    from marketplace.domain.integrity import flags as integrity_flags
 
     return render_template("public/rules.html", groups=rules.grouped(), calendar=calendar,
                            integrity=integrity_flags.thresholds(), signals=integrity_flags.EXPLANATIONS,

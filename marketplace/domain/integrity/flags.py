@@ -25,6 +25,7 @@ from marketplace.models import (
     User,
     flag_projects,
 )
+from marketplace.domain.integrity import signals
 
 #: an opened flag's evidence stays readable to the one who opened it for this long; after that
 #: another look is another entry on the chain
@@ -214,20 +215,19 @@ EXPLANATIONS = {
 
 def thresholds() -> list[tuple[Any, str]]:
     """The signals' thresholds, for /rules (public: everyone knows the platform looks)."""
-    from marketplace.domain.integrity import signals as s
 
     return [
         (_l("Outlier rater: tenders at least, median robust z at least, median deviation at least (points)"),
-         f"{s.OUTLIER_MIN_TENDERS} · {s.OUTLIER_Z} · {s.OUTLIER_MIN_POINTS}"),
+         f"{signals.OUTLIER_MIN_TENDERS} · {signals.OUTLIER_Z} · {signals.OUTLIER_MIN_POINTS}"),
         (_l("Favouritism: tenders at least, mean lift at least (points), share of tenders lifted"),
-         f"{s.FAVOUR_MIN_TENDERS} · {s.FAVOUR_MIN_LIFT} · {int(s.FAVOUR_CONSISTENCY * 100)}%"),
-        (_l("Near-duplicate letters: Jaccard similarity of word shingles at least"), f"{int(s.SIMILAR_JACCARD * 100)}%"),
-        (_l("Identical attachments: a file in this many organizations' bids is a common form"), str(s.ATTACHMENT_COMMON_ORGS)),
-        (_l("Price outlier: awards in the category at least, robust z at least"), f"{s.PRICE_MIN_AWARDS} · {s.PRICE_Z}"),
+         f"{signals.FAVOUR_MIN_TENDERS} · {signals.FAVOUR_MIN_LIFT} · {int(signals.FAVOUR_CONSISTENCY * 100)}%"),
+        (_l("Near-duplicate letters: Jaccard similarity of word shingles at least"), f"{int(signals.SIMILAR_JACCARD * 100)}%"),
+        (_l("Identical attachments: a file in this many organizations' bids is a common form"), str(signals.ATTACHMENT_COMMON_ORGS)),
+        (_l("Price outlier: awards in the category at least, robust z at least"), f"{signals.PRICE_MIN_AWARDS} · {signals.PRICE_Z}"),
         (_l("Bids under the cap: bids at least, all within this much of the cap"),
-         f"{s.UNDER_CAP_MIN_BIDS} · {int(s.UNDER_CAP_BAND * 100)}%"),
+         f"{signals.UNDER_CAP_MIN_BIDS} · {int(signals.UNDER_CAP_BAND * 100)}%"),
         (_l("Concentration: awards at least, HHI at least (of 10,000), mean bids per tender at most"),
-         f"{s.CONCENTRATION_MIN_AWARDS} · {int(s.HHI_THRESHOLD * 10000)} · {s.CONCENTRATION_MAX_BIDDERS}"),
+         f"{signals.CONCENTRATION_MIN_AWARDS} · {int(signals.HHI_THRESHOLD * 10000)} · {signals.CONCENTRATION_MAX_BIDDERS}"),
         (_l("Hurried scoring: scores at least, median seconds apart at most, identical reasons at least"),
-         f"{s.HURRY_MIN_SCORES} · {s.HURRY_GAP_SECONDS} · {int(s.HURRY_BOILERPLATE_SHARE * 100)}%"),
+         f"{signals.HURRY_MIN_SCORES} · {signals.HURRY_GAP_SECONDS} · {int(signals.HURRY_BOILERPLATE_SHARE * 100)}%"),
     ]
