@@ -1,7 +1,7 @@
 """service items (资源清单)
 
 Revision ID: 6c4e3bc75c1e
-Revises: 577331d84424
+Revises: e7a1c0ffee50
 Create Date: 2026-11-27 19:59:10.422574
 
 """
@@ -14,7 +14,7 @@ from marketplace.models import search
 
 # revision identifiers, used by Alembic.
 revision = '6c4e3bc75c1e'
-down_revision = '577331d84424'
+down_revision = 'e7a1c0ffee50'
 branch_labels = None
 depends_on = None
 
