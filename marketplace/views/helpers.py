@@ -53,8 +53,13 @@ def form_status(form: Any) -> int:
 
 def list_context() -> dict[str, Any]:
     """Streets, communities and categories for the list filters (three small queries)."""
+    communities = db.session.scalars(select(Community).order_by(Community.street_id, Community.id)).all()
+    by_street: dict[int, list[Community]] = {}
+    for c in communities:
+        by_street.setdefault(c.street_id, []).append(c)
+    # grouped here once: the template used to scan all 123 communities for each of the 11 streets
     return {"streets": db.session.scalars(select(Street).order_by(Street.id)).all(),
-            "communities": db.session.scalars(select(Community).order_by(Community.street_id, Community.id)).all(),
+            "communities": communities, "communities_by_street": by_street,
             "categories": db.session.scalars(select(Category).order_by(Category.id)).all()}
 
 
