@@ -53,7 +53,7 @@ def _checks() -> dict[str, list[tuple[str, list[str]]]]:
         "secretary": [("/community/", ["待处理的居民微心愿 3", "登记需求", "已合并"]),
                       (f"/projects/{rehab}/evaluation", ["居民评价码", "生成评价码", "打印二维码单"])],
         "department": [("/needs/", ["需求清单"]), ("/projects/", ["项目清单"]), ("/lists", ["红黑榜"])],
-        "expert": [("/reviews/", ["去打分"]), ("/dashboard", [f"{bath} 独居老人助浴服务 — 签署声明并评分"]),
+        "expert": [("/reviews/", ["去打分"]), ("/dashboard", [f"{bath} 独居老人助浴服务 — 先签署无利益冲突声明，再评分"]),
                    (f"/projects/{bath}/review", ["声明"])],
         "org": [("/invitations", ["确认"]), (f"/projects/{meal}", ["您的组织可以参与本项目揭榜", "填写揭榜意向书", "提问"]),
                 ("/my/organization", ["李沧区悦读社会工作服务中心"])],

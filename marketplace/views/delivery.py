@@ -337,4 +337,5 @@ def survey(code: str):
     if request.method == "POST" and error is None:
         abort(400)
     return render_template("delivery/survey.html", project=project, item=item, error=error, form=form,
-                           questions=evaluations.SURVEY_QUESTIONS, given=request.form), 400 if error else 200
+                           questions=evaluations.SURVEY_QUESTIONS, choices=evaluations.SURVEY_CHOICES,
+                           given=request.form), 400 if error else 200

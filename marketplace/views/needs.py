@@ -10,13 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from marketplace import export_jobs
-from marketplace.domain import queries
+from marketplace.domain import overview, queries
 from marketplace.domain.assess import needs
-from marketplace.domain.core import permissions, rules, timeline, uploads
+from marketplace.domain.core import permissions, records, rules, timeline, uploads
 from marketplace.domain.supply import match
 from marketplace.extensions import db, limiter
 from marketplace.forms.needs import AssignForm, DecideForm, MergeForm, WishForm
-from marketplace.models import Community, Need, NeedPhoto, NeedStatus, Street, User
+from marketplace.models import Community, Need, NeedPhoto, NeedStatus, ProjectStatus, Street, User
 from marketplace.views.helpers import form_status, get_or_404, list_context, page_arg
 from marketplace.views.transaction import shows_refusals
 
@@ -72,13 +72,21 @@ def _need(code: str) -> Need:
     return get_or_404(queries.need_by_code(code))
 
 
+def _glance(need: Need) -> dict:
+    """The stage bar, and the summary box once the need's project is public."""
+    project = need.project
+    public = project is not None and records.stage(project) not in (ProjectStatus.draft, ProjectStatus.withdrawn)
+    return {"steps": overview.need_steps(need), "summary": overview.project_summary(project) if public else None}
+
+
 @bp.get("/needs/<code>")
 def detail(code: str):
     need = _need(code)
     private = permissions.can(current_user, "need.view_private", need)
     context = {"need": need, "events": timeline.public_timeline(need), "private": private,
                "threshold": rules.get_rule("need.publish_threshold"),
-               "merged_from": db.session.scalars(select(Need).where(Need.merged_into_id == need.id)).all()}
+               "merged_from": db.session.scalars(select(Need).where(Need.merged_into_id == need.id)).all(),
+               **_glance(need)}
     if permissions.can(current_user, "need.merge", need):
         context["merge_form"] = _merge_form(need)
     if private:
@@ -162,4 +170,4 @@ def decide(code: str):
     need = _need(code)
     return render_template("needs/detail.html", need=need, events=timeline.public_timeline(need), private=True,
                            threshold=rules.get_rule("need.publish_threshold"), decide_form=form,
-                           merged_from=[]), 400
+                           merged_from=[], **_glance(need)), 400

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from marketplace import export_jobs
-from marketplace.domain import queries
+from marketplace.domain import overview, queries
 from marketplace.domain.assess import needs
 from marketplace.domain.core import permissions, records, rules, timeline
 from marketplace.domain.deliver import delivery, evaluations
@@ -94,6 +94,7 @@ def _detail_context(project: Project, **extra) -> dict:
         "receipts": bids.public_receipts(project), "republish_form": RepublishForm(),
         "member": awards.panel_member(project, current_user), "has_award": bool(awards.awards_of(project)),
         "refusals": None, "own_bid": None,
+        "steps": overview.project_steps(project), "summary": overview.project_summary(project),
     }
     if records.stage(project) in (ProjectStatus.delivery, ProjectStatus.evaluation, ProjectStatus.evaluated,
                                   ProjectStatus.exited):

@@ -5,6 +5,7 @@ from io import BytesIO
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from marketplace.extensions import db
@@ -94,9 +95,12 @@ def test_progress_to_grade_and_pdf(page, live_server, demo, tmp_path):
     page.goto(f"{live_server}/survey")
     page.get_by_label("评价码").fill(survey_code.lower())
     page.get_by_role("button", name="继续").click()
-    for fieldset in page.locator("fieldset.stars").all():
-        fieldset.locator("input[value='5']").check()
-    shot(page, "survey")
+    for n in range(1, 6):  # one question at a time, answered in words
+        active = page.locator("fieldset.question.active")
+        expect(active.locator("legend")).to_contain_text(f"第 {n} 题，共 5 题")
+        if n == 1:
+            shot(page, "survey")
+        active.get_by_text("非常满意", exact=True).click()
     page.get_by_role("button", name="提交答卷").click()
     assert "感谢您" in page.locator("h1").inner_text()
 

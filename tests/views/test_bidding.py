@@ -173,7 +173,7 @@ def test_full_award_journey_through_http(app):
         c.post(f"/projects/{code}/award/objections", data={"csrf_token": csrf_token_from(html),
                                                            "text": "请核查中标方团队资质是否真实有效。"})
         assert "请核查中标方团队资质是否真实有效。" in app.test_client().get(f"/projects/{code}/award").get_data(as_text=True)
-        assert f"{code} 待决定的异议" in street.get("/dashboard").get_data(as_text=True)
+        assert f"{code} 的异议：须在公示期结束前处理" in street.get("/dashboard").get_data(as_text=True)
 
 
 def test_the_summary_is_required_to_submit_and_said_to_be_public_after_the_award(app):

@@ -57,6 +57,7 @@ GROUPS = [
     RuleGroup("eval", _l("考榜 · grade bands")),
     RuleGroup("credit", _l("信用 · credit")),
     RuleGroup("lists", _l("红黑榜 · red/black list")),
+    RuleGroup("due", _l("Due dates and reminders")),
 ]
 
 RULES: list[Rule] = [
@@ -142,6 +143,14 @@ RULES: list[Rule] = [
          minimum=1),
     Rule("lists.grade_validity_years", 5, _l("Rating grade validity"), "lists", minimum=1,
          unit=_l("years")),
+    Rule("due.response_days", 10, _l("Staff answer wishes, complaints, reviews and confirmations within"),
+         "due", minimum=1, unit=_days),
+    Rule("due.scoring_days", 10, _l("Panel members score within this many days of the bidding deadline"),
+         "due", minimum=1, unit=_days),
+    Rule("due.evaluation_days", 30, _l("The four parties evaluate within this many days of the closing sign-off"),
+         "due", minimum=1, unit=_days),
+    Rule("due.remind_days", 3, _l("Reminders are sent this many days before a deadline"), "due",
+         minimum=1, maximum=30, unit=_days),
 ]
 
 BY_KEY: dict[str, Rule] = {r.key: r for r in RULES}

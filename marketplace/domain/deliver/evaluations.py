@@ -48,6 +48,14 @@ SURVEY_QUESTIONS = {
     "effect": _l("Did it make a difference for your household?"),
     "overall": _l("Overall, how satisfied are you?"),
 }
+# the answers in words, best first: a household picks a phrase, the score is its number (1–5)
+SURVEY_CHOICES = (
+    (5, _l("Very satisfied")),
+    (4, _l("Satisfied")),
+    (3, _l("Neither satisfied nor dissatisfied")),
+    (2, _l("Dissatisfied")),
+    (1, _l("Very dissatisfied")),
+)
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 
 
@@ -155,9 +163,9 @@ def answer_survey(project: Project, raw_code: str, answers: dict[str, Any]) -> S
         try:
             value = int(answers.get(key))
         except (TypeError, ValueError):
-            raise ValidationError(_l("Answer every question (1 to 5 stars)."), field=key) from None
+            raise ValidationError(_l("Choose an answer for every question."), field=key) from None
         if not 1 <= value <= 5:
-            raise ValidationError(_l("Answer every question (1 to 5 stars)."), field=key)
+            raise ValidationError(_l("Choose an answer for every question."), field=key)
         clean[key] = value
     spent = db.session.execute(update(SurveyCode).where(SurveyCode.id == code.id, SurveyCode.used_at.is_(None))
                                .values(used_at=clock.now(), answers=clean))
