@@ -78,6 +78,7 @@ class Complaint(TimestampMixin, db.Model):
     status: Mapped[ComplaintStatus] = mapped_column(enum_column(ComplaintStatus), default=ComplaintStatus.pending)
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None]
+    tracking_code: Mapped[str | None] = mapped_column(String(12), unique=True)  # followed on /track
     project = relationship("Project")
 
 

@@ -43,6 +43,8 @@ class Wish(TimestampMixin, db.Model):
     decline_reason: Mapped[str | None] = mapped_column(String(500))
     need_id: Mapped[int | None] = mapped_column(ForeignKey("needs.id"))
     handled_at: Mapped[datetime | None]
+    # the number the resident follows it by on /track (random, not guessable from another's)
+    tracking_code: Mapped[str | None] = mapped_column(String(12), unique=True)
     community: Mapped[Community] = relationship()
 
 

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from marketplace.domain.core import permissions, uploads
+from marketplace.domain.core import followup, permissions, uploads
 from marketplace.domain.deliver import delivery, evaluations, reports
 from marketplace.extensions import db, limiter
 from marketplace.forms import BaseForm
@@ -189,9 +189,10 @@ def complaint(code: str):
     project = project_for(code)
     form = ComplaintForm()
     if form.validate_on_submit():
-        delivery.file_complaint(project, form.text.data, request.remote_addr or "", form.submission_key.data)
-        flash(_("Thank you. The street will examine your complaint and publish its decision."), "success")
-        return redirect(url_for("projects.detail", code=code, _anchor="delivery"))
+        filed = delivery.file_complaint(project, form.text.data, request.remote_addr or "", form.submission_key.data)
+        flash(_("Thank you. The street will examine your complaint and publish its decision. Your tracking number "
+                "is %(n)s: follow it on this page.", n=followup.display(filed.tracking_code or "")), "success")
+        return redirect(url_for("public.track", code=filed.tracking_code))
     return render_template("delivery/complaint.html", project=project, form=form), form_status(form)
 
 

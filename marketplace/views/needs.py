@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from marketplace import export_jobs
 from marketplace.domain import overview, queries
 from marketplace.domain.assess import needs
-from marketplace.domain.core import permissions, records, rules, timeline, uploads
+from marketplace.domain.core import followup, permissions, records, rules, timeline, uploads
 from marketplace.domain.supply import match
 from marketplace.extensions import db, limiter
 from marketplace.forms.needs import AssignForm, DecideForm, MergeForm, WishForm
@@ -49,9 +49,10 @@ def wish():
         if community is None:
             form.community_id.errors = [_("Choose your community.")]
         else:
-            needs.submit_wish(community, form.content.data, form.contact.data, request.remote_addr or "",
-                              form.submission_key.data)
-            return render_template("needs/wish_thanks.html", community=community)
+            made = needs.submit_wish(community, form.content.data, form.contact.data, request.remote_addr or "",
+                                     form.submission_key.data)
+            return render_template("needs/wish_thanks.html", community=community, wish=made,
+                                   tracking=followup.display(made.tracking_code or ""))
     return render_template("needs/wish.html", form=form), form_status(form)
 
 

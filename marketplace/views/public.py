@@ -7,9 +7,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from marketplace.domain import queries
+from marketplace.domain import overview, queries
 from marketplace.domain import stats as district_stats
-from marketplace.domain.core import audit, clock, permissions, rules, workdays
+from marketplace.domain.core import audit, clock, followup, permissions, rules, workdays
 from marketplace.domain.credit import ledger
 from marketplace.domain.orgs import standing
 from marketplace.extensions import db
@@ -118,3 +118,16 @@ def healthz():
 @bp.get("/favicon.ico")
 def favicon():
     abort(404)
+
+
+@bp.get("/track")
+def track():
+    """A micro-wish or complaint by its tracking number: its progress, nothing personal."""
+    raw = request.args.get("code", "")
+    found = followup.lookup(raw) if raw else None
+    steps = None
+    if found is not None and found.need is not None:
+        steps = overview.need_steps(found.need)
+    status = 404 if raw and found is None else 200
+    return render_template("public/track.html", raw=raw[:40], found=found, steps=steps,
+                           response_days=rules.get_rule("due.response_days")), status

@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from marketplace.domain.core import audit, clock, codes, notify, permissions, rules, scoring, search, uploads
+from marketplace.domain.core import audit, clock, codes, followup, notify, permissions, rules, scoring, search, uploads
 from marketplace.domain.core.criteria import clean_scores
 from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
@@ -66,6 +66,7 @@ def submit_wish(community: Community, content: str, contact: str | None, address
         return duplicate
     wish = Wish(community_id=community.id, content=content, contact=(contact or "").strip() or None,
                 client_hash=fingerprint, submission_key=submission_key, created_at=clock.now())
+    followup.assign(wish)
     db.session.add(wish)
     audit.append(None, "wish.submitted", wish, {"community": community.id})  # no personal data
     return wish

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from marketplace.domain.assess import needs
 from marketplace.domain.core.records import contract, winner_org_id  # noqa: F401 (part of the stage's vocabulary)
-from marketplace.domain.core import audit, clock, notify, permissions, rules, uploads
+from marketplace.domain.core import audit, clock, followup, notify, permissions, rules, uploads
 from marketplace.domain.credit import ledger
 from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
@@ -183,6 +183,7 @@ def file_complaint(project: Project, text: str, address: str, submission_key: st
         raise ValidationError(_l("Describe the problem (at least 10 characters)."), field="text")
     complaint = Complaint(project_id=project.id, text=text[:3000], client_hash=needs.client_hash(address),
                           submission_key=submission_key)
+    followup.assign(complaint)
     db.session.add(complaint)
     db.session.flush()
     audit.append(None, "delivery.complaint_filed", project, {"complaint": complaint.id})
