@@ -404,6 +404,7 @@ class Signal(LabeledEnum):
     under_cap = "under_cap"
     concentration = "concentration"
     hurried_scoring = "hurried_scoring"
+    rotation = "rotation"
 
 
 Signal.__labels__ = {
@@ -416,6 +417,7 @@ Signal.__labels__ = {
     "under_cap": _l("Bids clustered just under the cap"),
     "concentration": _l("Concentration of awards"),
     "hurried_scoring": _l("Hurried scoring"),
+    "rotation": _l("Rotation and cover bidding"),
 }
 Signal.__css__ = {}
 

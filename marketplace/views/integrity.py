@@ -56,6 +56,11 @@ def _chart(flag: IntegrityFlag, named) -> charts.Chart | None:
         return charts.bars("prices", _("Winning prices in the category (yuan)"),
                            [(code(r["project"]) + (" ◆" if r["flagged"] else ""), r["price"]) for r in rows],
                            label_header=_("Project"), note=_("◆ the flagged award"))
+    if flag.signal is Signal.rotation and all(r["winner_score"] is not None for r in rows):
+        return charts.grouped("cover", _("The winner's score and the best losing score (panel consensus)"),
+                              [_("Winner"), _("Best losing bid")],
+                              [(code(r["project"]) + " · " + str(named["orgs"].get(r["winner"], r["winner"])),
+                                (r["winner_score"], r["loser_score"])) for r in rows], label_header=_("Project"))
     return None
 
 

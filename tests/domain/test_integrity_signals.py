@@ -214,3 +214,74 @@ def test_scores_seconds_apart_with_one_boilerplate_reason_are_hurried():
                         for i, (b, o) in enumerate(bids.items())]
     [flag] = S.hurried_scoring(hurried + quick_but_reasoned + slow_boilerplate)
     assert flag.key == "hurried:u5:p1" and flag.facts["gap"] == 8 and flag.facts["share"] == 100
+
+
+# --- rotation and cover bidding ------------------------------------------------------------------------------
+
+def tender(project: int, orgs: dict[int, float], winner: int, partners: dict[int, frozenset[int]] | None = None):
+    """A tender: org → the panel's score of its bid (three members agreeing), the winner's award."""
+    bids = {project * 10 + i: org for i, org in enumerate(orgs)}
+    rows = [BidRow(b, project, o, total=50000 + o, partner_ids=(partners or {}).get(o, frozenset()))
+            for b, o in bids.items()]
+    scores = panel(project, bids, {m: {b: orgs[o] + m - 2 for b, o in bids.items()} for m in (1, 2, 3)})
+    return scores, rows, [AwardRow(project, winner, 50000 + winner, 1, 1)]
+
+
+def district(*tenders):
+    scores, bids, awards = [], [], []
+    for s, b, a in tenders:
+        scores, bids, awards = scores + s, bids + b, awards + a
+    return scores, bids, awards
+
+
+def test_a_ring_taking_turns_with_hopeless_covers_is_rotation():
+    ring = district(tender(1, {7: 88, 8: 60, 9: 58}, 7), tender(2, {7: 61, 8: 90, 9: 55}, 8),
+                    tender(3, {7: 57, 8: 62, 9: 86}, 9), tender(4, {7: 91, 8: 59, 9: 60}, 7))
+    [flag] = S.rotation(*ring)
+    assert flag.key == "rotation:o7:o8:o9" and flag.severity == "high" and flag.org_ids == {7, 8, 9}
+    assert flag.facts["tenders"] == 4 and flag.facts["winners"] == 3 and flag.facts["gap"] >= S.COVER_SCORE_GAP
+    assert flag.project_ids == {1, 2, 3, 4} and [r["winner"] for r in flag.rows] == [7, 8, 9, 7]
+    assert all(r["cover"] for r in flag.rows)
+
+
+def test_one_winner_with_the_same_covers_every_time_is_cover_bidding():
+    covered = district(*(tender(t, {7: 90, 8: 60}, 7) for t in range(1, 4)))
+    [flag] = S.rotation(*covered)
+    assert flag.severity == "medium" and flag.facts["winners"] == 1 and not flag.facts["rotating"]
+
+
+def test_a_niche_of_few_organizations_in_close_contests_is_not_rotation():
+    """Three local organizations meeting tender after tender, each winning by a few points: competition."""
+    close = district(tender(1, {7: 84, 8: 80, 9: 78}, 7), tender(2, {7: 79, 8: 83, 9: 81}, 8),
+                     tender(3, {7: 80, 8: 77, 9: 85}, 9), tender(4, {7: 86, 8: 82, 9: 70}, 7))
+    assert S.rotation(*close) == []
+    # covered twice but one real contest: the losers were not *never* competitive
+    once_close = district(tender(1, {7: 90, 8: 60}, 7), tender(2, {7: 60, 8: 90}, 8), tender(3, {7: 80, 8: 78}, 7))
+    assert S.rotation(*once_close) == []
+
+
+def test_a_strong_organization_against_ever_new_rivals_or_a_ring_too_rarely_seen_is_not_rotation():
+    strong = district(*(tender(t, {7: 92, 20 + t: 60}, 7) for t in range(1, 6)))
+    assert S.rotation(*strong) == []
+    twice = district(tender(1, {7: 90, 8: 60}, 7), tender(2, {7: 60, 8: 90}, 8),
+                     tender(3, {7: 90, 8: 60, 30: 50}, 7))  # the third tender drew an outsider: not the same set
+    assert S.rotation(*twice) == []
+    big = district(*(tender(t, {o: (90 if o == 7 + t % 5 else 50) for o in range(7, 12)}, 7 + t % 5)
+                     for t in range(1, 6)))  # five organizations: more than a small ring
+    assert S.rotation(*big) == []
+
+
+def test_joint_partners_are_not_a_ring():
+    joint = district(*(tender(t, {7: 90, 8: 60}, 7, partners={7: frozenset({8})}) for t in range(1, 4)))
+    assert S.rotation(*joint) == []
+
+
+def test_without_scores_the_price_tells_covers_from_contests():
+    def priced(project, prices, winner):
+        return [BidRow(project * 10 + o, project, o, total=p) for o, p in prices.items()], \
+            [AwardRow(project, winner, prices[winner], 1, 1)]
+    covers = [priced(t, {7: 50000, 8: 62000}, 7) for t in range(1, 4)]
+    [flag] = S.rotation([], [b for bs, _a in covers for b in bs], [a for _b, aw in covers for a in aw])
+    assert flag.facts["by_score"] is False and flag.facts["gap"] == 24.0
+    close = [priced(t, {7: 50000, 8: 52000}, 7) for t in range(1, 4)]
+    assert S.rotation([], [b for bs, _a in close for b in bs], [a for _b, aw in close for a in aw]) == []

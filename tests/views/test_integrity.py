@@ -103,3 +103,28 @@ def test_opening_the_evidence_then_referring_it(app):
 def test_rules_page_lists_the_signals_publicly(client):
     page = client.get("/rules").get_data(as_text=True)
     assert "廉洁监督" in page and "意向书高度雷同" in page
+
+
+def test_a_rotation_flag_reads_in_chinese_with_its_chart(app):
+    project = bare_project()
+    org_a, org_b = make_org(), make_org()
+    flag = IntegrityFlag(
+        key=f"rotation:o{org_a.id}:o{org_b.id}", signal="rotation", severity="high", measure=Decimal(6),
+        status=FlagStatus.open, first_found_at=clock.now(), last_found_at=clock.now(),
+        facts={"tenders": 3, "ring": 2, "winners": 2, "rotating": True, "gap": 25.0, "median_gap": 28.0,
+               "by_score": True},
+        evidence={"rows": [{"project": project, "winner": org_a.id, "winner_score": 88.0, "loser_score": 60.0,
+                            "gap": 28.0, "winner_price": 50000.0, "loser_price": 52000.0, "cover": True}],
+                  "chart": {"kind": "cover"}},
+        organization_ids=[org_a.id, org_b.id])
+    db.session.add(flag)
+    db.session.flush()
+    db.session.execute(flag_projects.insert(), [{"flag_id": flag.id, "project_id": project}])
+    client = _client(app)
+    desk = client.get("/integrity/").get_data(as_text=True)
+    assert "轮流" in desk and "从未具有竞争力" in desk
+    token = csrf_token_from(client.get(f"/integrity/flags/{flag.id}").get_data(as_text=True))
+    client.post(f"/integrity/flags/{flag.id}", data={"step": "open", "open-reason": "核查围标线索", "csrf_token": token})
+    page = client.get(f"/integrity/flags/{flag.id}").get_data(as_text=True)
+    assert "中标方" in page and "<svg" in page and org_a.name in page
+    assert "轮流" in client.get("/rules").get_data(as_text=True)

@@ -193,6 +193,17 @@ def summary(flag: IntegrityFlag, named: dict[str, dict[int, Any]]) -> str:
         return _("%(who)s entered %(n)s scores a median of %(gap)s seconds apart, %(share)s%% of the reasons "
                  "identical (“%(reason)s”).", who=who, n=f["scores"], gap=f["gap"], share=f["share"],
                  reason=f["reason"])
+    if s is Signal.rotation:
+        head = _("%(orgs)s bid against each other, and nobody else, in %(n)s tenders; %(winners)s of them won.",
+                 orgs=org, n=f["tenders"], winners=f["winners"])
+        if f.get("by_score", True):
+            tail = _("The losing bids were never competitive: the best of them trailed the winner by %(gap)s "
+                     "points of the panel's score at least (median %(median)s).", gap=f["gap"], median=f["median_gap"])
+        else:
+            tail = _("The losing bids were never competitive: the best of them trailed the winner by at least "
+                     "%(gap)s (points of the panel's score, or per cent more in price where nobody scored; median "
+                     "%(median)s).", gap=f["gap"], median=f["median_gap"])
+        return f"{head} {tail}"
     return str(s.label)
 
 
@@ -210,6 +221,7 @@ EXPLANATIONS = {
     Signal.under_cap: _l("Every bid of a tender just under the budget cap."),
     Signal.concentration: _l("One organization taking most of a street's awards in a category, with little competition."),
     Signal.hurried_scoring: _l("A panel member's scores entered seconds apart with the same reason."),
+    Signal.rotation: _l("The same few organizations bidding only against each other, tender after tender, the losers never close to winning — taking turns, or covering for one winner."),
 }
 
 
@@ -230,4 +242,9 @@ def thresholds() -> list[tuple[Any, str]]:
          f"{signals.CONCENTRATION_MIN_AWARDS} · {int(signals.HHI_THRESHOLD * 10000)} · {signals.CONCENTRATION_MAX_BIDDERS}"),
         (_l("Hurried scoring: scores at least, median seconds apart at most, identical reasons at least"),
          f"{signals.HURRY_MIN_SCORES} · {signals.HURRY_GAP_SECONDS} · {int(signals.HURRY_BOILERPLATE_SHARE * 100)}%"),
+        (_l("Rotation and cover bidding: organizations bidding only among themselves at most, tenders at least, "
+            "the best losing bid behind the winner by at least (points of the panel's score; without scores, "
+            "per cent of the price), in this share of the tenders, different winners for a rotation"),
+         f"{signals.ROTATION_MAX_RING} · {signals.ROTATION_MIN_TENDERS} · {signals.COVER_SCORE_GAP:g} ({int(signals.COVER_PRICE_GAP * 100)}%) · "
+         f"{int(signals.COVER_SHARE * 100)}% · {signals.ROTATION_MIN_WINNERS}"),
     ]

@@ -80,6 +80,20 @@ CONCENTRATION_MIN_AWARDS = 4
 HHI_THRESHOLD = 0.5
 CONCENTRATION_MAX_BIDDERS = 2.5
 
+#: rotation and cover bidding: the same small set of organizations (2 to ROTATION_MAX_RING of them, and
+#: nobody else) bidding against each other in at least ROTATION_MIN_TENDERS awarded tenders, where the
+#: losing bids were never competitive: in every one of them (COVER_SHARE) the best losing bid trails the
+#: winner by at least COVER_SCORE_GAP points of the panel's consensus (or, for a tender without scores,
+#: asks at least COVER_PRICE_GAP more than the winner). The ring taking turns winning
+#: (ROTATION_MIN_WINNERS different winners or more) makes it high; one permanent winner with covers, medium.
+#: A few organizations of a niche meeting often in close contests (real competition) are not flagged.
+ROTATION_MAX_RING = 4
+ROTATION_MIN_TENDERS = 3
+COVER_SCORE_GAP = 12.0
+COVER_PRICE_GAP = 0.15
+COVER_SHARE = 1.0
+ROTATION_MIN_WINNERS = 2
+
 #: hurried scoring: a member's scores of one tender (at least HURRY_MIN_SCORES bids) entered a median of
 #: HURRY_GAP_SECONDS seconds apart or less, with the same reason text for HURRY_BOILERPLATE_SHARE of
 #: the criteria or more
@@ -489,6 +503,62 @@ def concentration(awards: Sequence[AwardRow], bidders: dict[int, int]) -> list[F
     return found
 
 
+# --- rotation and cover bidding -------------------------------------------------------------------------
+
+def rotation(scores: Sequence[ScoreRow], bids: Sequence[BidRow], awards: Sequence[AwardRow],
+             trim_at: int = TRIM_AT) -> list[Finding]:
+    consensus = _consensus(scores, trim_at)
+    winners = {a.project_id: a.org_id for a in awards}
+    by_tender: dict[int, list[BidRow]] = defaultdict(list)
+    for b in bids:
+        if b.project_id in winners:
+            by_tender[b.project_id].append(b)
+    rings: dict[frozenset[int], list[int]] = defaultdict(list)
+    for project, group in by_tender.items():
+        ring = frozenset(b.org_id for b in group)
+        if 2 <= len(ring) <= ROTATION_MAX_RING and len(ring) == len(group) and winners[project] in ring \
+                and all(_competitors(x, y) for x, y in combinations(group, 2)):
+            rings[ring].append(project)
+    found = []
+    for ring, projects in rings.items():
+        if len(projects) < ROTATION_MIN_TENDERS:
+            continue
+        rows, covered = [], 0
+        for project in sorted(projects):
+            group = by_tender[project]
+            won = next(b for b in group if b.org_id == winners[project])
+            losers = [b for b in group if b is not won]
+            scored = won.bid_id in consensus and all(b.bid_id in consensus for b in losers)
+            if scored:
+                best = max(losers, key=lambda b: consensus[b.bid_id])
+                gap = consensus[won.bid_id] - consensus[best.bid_id]
+                cover = gap >= COVER_SCORE_GAP
+            else:
+                best = min(losers, key=lambda b: b.total)
+                gap = (best.total / won.total - 1) * 100 if won.total else 0.0
+                cover = won.total > 0 and best.total >= won.total * (1 + COVER_PRICE_GAP)
+            covered += cover
+            rows.append({"project": project, "winner": won.org_id,
+                         "winner_score": r(consensus[won.bid_id]) if scored else None,
+                         "loser_score": r(consensus[best.bid_id]) if scored else None,
+                         "gap": r(gap, 1), "winner_price": r(won.total), "loser_price": r(best.total),
+                         "cover": cover})
+        if covered < COVER_SHARE * len(projects):
+            continue
+        turns = Counter(row["winner"] for row in rows)
+        rotating = len(turns) >= ROTATION_MIN_WINNERS
+        gaps = [row["gap"] for row in rows]
+        orgs = sorted(ring)
+        found.append(Finding(
+            "rotation", "rotation:" + ":".join(f"o{o}" for o in orgs), "high" if rotating else "medium",
+            r(len(projects) * len(turns)),
+            {"tenders": len(projects), "ring": len(ring), "winners": len(turns), "rotating": rotating,
+             "gap": r(min(gaps), 1), "median_gap": r(statistics.median(gaps), 1),
+             "by_score": all(row["winner_score"] is not None for row in rows)},
+            rows, set(projects), set(), set(ring), {"kind": "cover"}))
+    return found
+
+
 # --- hurried scoring ----------------------------------------------------------------------------------
 
 def hurried_scoring(scores: Sequence[ScoreRow]) -> list[Finding]:
@@ -522,4 +592,4 @@ def all_signals(scores: Sequence[ScoreRow], bids: Sequence[BidRow], orgs: Sequen
                 awards: Sequence[AwardRow], bidders: dict[int, int], trim_at: int = TRIM_AT) -> list[Finding]:
     return [*outlier_raters(scores, trim_at), *favouritism(scores, trim_at), *similar_bids(bids),
             *same_attachments(bids), *shared_identities(orgs, bids), *price_outliers(awards), *under_cap(bids),
-            *concentration(awards, bidders), *hurried_scoring(scores)]
+            *concentration(awards, bidders), *hurried_scoring(scores), *rotation(scores, bids, awards, trim_at)]
