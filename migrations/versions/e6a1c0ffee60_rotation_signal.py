@@ -1,7 +1,7 @@
 """the rotation and cover bidding signal (廉洁监督)
 
 Revision ID: e6a1c0ffee60
-Revises: 6c4e3bc75c1e
+Revises: a7c0de12ab34
 Create Date: 2026-11-28 06:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e6a1c0ffee60'
-down_revision = '6c4e3bc75c1e'
+down_revision = 'a7c0de12ab34'
 branch_labels = None
 depends_on = None
 
