@@ -137,7 +137,7 @@ def register_cli(app: Flask) -> None:
         done = deadlines.tick()
         db.session.commit()
         click.echo(f"bidding closed: {done['closed']}, awards finalized: {done['finalized']}, "
-                   f"interventions opened: {done['interventions']}")
+                   f"interventions opened: {done['interventions']}, reminders sent: {done['reminders']}")
 
     app.cli.add_command(deadlines_cli)
 

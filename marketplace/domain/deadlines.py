@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from marketplace.domain import reminders
 from marketplace.domain.core import clock
 from marketplace.domain.deliver import delivery
 from marketplace.domain.tender import awards
@@ -37,4 +38,4 @@ def tick() -> dict[str, int]:
     if finalized:  # final awards complete their tenders' scores and prices: look at the district again
 
         jobs.enqueue(scan.scan_job)
-    return {"closed": closed, "finalized": finalized, "interventions": opened}
+    return {"closed": closed, "finalized": finalized, "interventions": opened, "reminders": reminders.send_due()}

@@ -91,8 +91,8 @@ def test_tick_closes_due_projects_once():
     project, _ = published_project()
     submitted_bid(project)
     with clock.frozen(project.bid_deadline + timedelta(seconds=1)):
-        assert deadlines.tick() == {"closed": 1, "finalized": 0, "interventions": 0}
-        assert deadlines.tick() == {"closed": 0, "finalized": 0, "interventions": 0}
+        assert deadlines.tick() == {"closed": 1, "finalized": 0, "interventions": 0, "reminders": 0}
+        assert deadlines.tick() == {"closed": 0, "finalized": 0, "interventions": 0, "reminders": 0}
     assert project.status is ProjectStatus.reviewing
 
 

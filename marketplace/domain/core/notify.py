@@ -42,6 +42,15 @@ def render(kind: str, params: dict[str, Any]) -> str:
         return _("An intervention (干预指导) is open on project %(code)s: file a rectification plan.", **params)
     if kind == "evaluation.assigned":
         return _("You are asked to evaluate project %(code)s (考榜).", **params)
+    if kind == "reminder.bid_deadline":
+        return _("Reminder: your intent letter for %(code)s “%(title)s” is still a draft; bidding closes on %(date)s.",
+                 **params)
+    if kind == "reminder.scoring":
+        return _("Reminder: score every bid of project %(code)s by %(date)s.", **params)
+    if kind == "reminder.evaluation":
+        return _("Reminder: evaluate project %(code)s (考榜) by %(date)s.", **params)
+    if kind == "reminder.milestone":
+        return _("Reminder: milestone “%(output)s” of project %(code)s is due on %(date)s.", **params)
     if kind == "wish.handled":
         return _("A micro-wish was handled.")
     return kind
