@@ -100,6 +100,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it (batch mode): with foreign keys enforced, dropping
+            # the old `users` would fail while other tables refer to it. Off for the migration (a
+            # PRAGMA is ignored inside a transaction, so on the driver's connection, before one
+            # begins), then every reference is checked before they are enforced again.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -108,6 +115,12 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration left broken references: {broken[:5]}")
+        if sqlite:  # never hand this connection back to the pool: the next one enforces them again
+            connection.invalidate()
 
 
 if context.is_offline_mode():

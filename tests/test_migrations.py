@@ -87,3 +87,24 @@ def _search_objects(conn):
     if conn.dialect.name == "sqlite":
         return conn.execute(text("SELECT name FROM sqlite_master WHERE name LIKE '%_fts%'")).all()
     return conn.execute(text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%_search'")).all()
+
+
+def test_upgrade_keeps_existing_rows_when_sqlite_copies_a_referenced_table(empty_database, monkeypatch):
+    """An installation with accounts upgrades: SQLite recreates `users` (a new role's CHECK) while
+    other tables refer to it; the rows survive and every reference still holds."""
+    monkeypatch.setenv("TEST_DATABASE_URL", empty_database)
+    migrated = create_app("testing")
+    with migrated.app_context():
+        upgrade(directory=str(ROOT / "migrations"), revision="cea6895ff9ec")  # before the supervisor role
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO users (id, username, display_name, password_hash, role, active, "
+                              "session_version, created_at) VALUES (1, 'u', 'u', 'x', 'admin', true, 1, "
+                              "'2026-01-01 00:00:00+00')"))
+            conn.execute(text("INSERT INTO notifications (user_id, kind, params, link, created_at) "
+                              "VALUES (1, 'k', '{}', '/', '2026-01-01 00:00:00+00')"))
+        upgrade(directory=str(ROOT / "migrations"))
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM notifications WHERE user_id = 1")).scalar() == 1
+            if conn.dialect.name == "sqlite":
+                assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1  # enforced again
+        db.engine.dispose()
