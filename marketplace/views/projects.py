@@ -13,6 +13,7 @@ from marketplace.domain import overview, queries
 from marketplace.domain.assess import needs
 from marketplace.domain.core import permissions, records, rules, timeline
 from marketplace.domain.deliver import delivery, evaluations
+from marketplace.domain.integrity import flags
 from marketplace.domain.tender import awards, bids, projects
 from marketplace.exports_ocds import package, published_projects
 from marketplace.domain.core.clock import LOCAL_TZ as LOCAL
@@ -104,6 +105,9 @@ def _detail_context(project: Project, **extra) -> dict:
     if current_user.is_authenticated and current_user.role.value == "organization" and current_user.organization:
         context["refusals"] = bids.refusals(current_user.organization, project)
         context["own_bid"] = bids.own_bid(current_user.organization, project)
+    if permissions.can(current_user, "integrity.desk"):  # the supervisor's integrity panel
+        found = flags.open_for_project(project)
+        context.update(integrity_flags=found, integrity_names=flags.names(found), integrity_summary=flags.summary)
     context.update(extra)
     return context
 

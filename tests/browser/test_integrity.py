@@ -42,8 +42,15 @@ def test_the_supervisor_examines_refers_and_dismisses_flags(page, phone, live_se
     decision = page.locator("section.card").filter(has=page.get_by_role("heading", name="决定", exact=True)).inner_text()
     assert "区纪委监委第三纪检监察室" in decision and "疑似陪标" in decision
 
+    # the tender page shows the supervisor the flags still open on it
+    page.locator("section.card").filter(has=page.get_by_role("heading", name="相关项目")).locator(
+        "a[href*='/projects/']").first.click()
+    panel = page.locator("#integrity").inner_text()
+    assert "本项目的廉洁监督标记" in panel and "意向书高度雷同" in panel and "竞争组织身份信息重合" not in panel
+    shot(page, "integrity-tender-panel")
+
     # the other flag: opened, then dismissed with a reason
-    page.get_by_role("link", name="← 廉洁监督台").click()
+    page.goto(f"{live_server}/integrity/")
     assert "竞争组织身份信息重合" not in page.locator("main table").inner_text()  # no longer open
     page.get_by_role("link", name="意向书高度雷同").click()
     page.get_by_label("查看证据的理由（留痕）").fill("与已移送的标记关联核查")

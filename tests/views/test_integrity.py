@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from marketplace.domain.core import clock
 from marketplace.extensions import db
-from marketplace.models import AuditEntry, FlagStatus, IntegrityFlag, Role, flag_projects
+from marketplace.models import AuditEntry, FlagStatus, IntegrityFlag, Project, Role, flag_projects
 from tests.conftest import Auth, csrf_token_from
 from tests.factories import bare_project, make_org, make_user
 
@@ -128,3 +128,22 @@ def test_a_rotation_flag_reads_in_chinese_with_its_chart(app):
     page = client.get(f"/integrity/flags/{flag.id}").get_data(as_text=True)
     assert "中标方" in page and "<svg" in page and org_a.name in page
     assert "轮流" in client.get("/rules").get_data(as_text=True)
+
+
+def test_the_tender_page_shows_the_supervisor_its_open_flags_and_nobody_else(app):
+    project = bare_project()
+    flagged = make_flags(2, project)
+    decider = make_user(Role.supervisor).id
+    flagged[1].status, flagged[1].decided_at = FlagStatus.dismissed, clock.now()
+    flagged[1].decision_reason, flagged[1].decided_by_id = "核实无问题", decider
+    code = db.session.get(Project, project).code
+    quiet = db.session.get(Project, bare_project()).code
+    client = _client(app)
+    page = client.get(f"/projects/{code}").get_data(as_text=True)
+    assert "本项目的廉洁监督标记" in page and f"/integrity/flags/{flagged[0].id}" in page
+    assert f"/integrity/flags/{flagged[1].id}\"" not in page  # a decided flag is not on the panel
+    assert "没有待核查的标记涉及本项目" in client.get(f"/projects/{quiet}").get_data(as_text=True)
+    for role in (Role.admin, Role.street, Role.organization):
+        other = _client(app, role).get(f"/projects/{code}").get_data(as_text=True)
+        assert "廉洁监督标记" not in other and "/integrity/flags/" not in other
+    assert "/integrity/flags/" not in app.test_client().get(f"/projects/{code}").get_data(as_text=True)

@@ -107,6 +107,14 @@ def desk_query(status: str = "open", signal: str = "", severity: str = "", stree
     return query.order_by(SEVERITY_RANK, IntegrityFlag.measure.desc(), IntegrityFlag.id)
 
 
+def open_for_project(project: Project) -> list[IntegrityFlag]:
+    """The tender's open flags, most severe first (the supervisor's panel on the tender page)."""
+    return list(db.session.scalars(
+        select(IntegrityFlag).where(IntegrityFlag.status == FlagStatus.open, IntegrityFlag.id.in_(
+            select(flag_projects.c.flag_id).where(flag_projects.c.project_id == project.id)))
+        .order_by(SEVERITY_RANK, IntegrityFlag.measure.desc(), IntegrityFlag.id)))
+
+
 def counts() -> dict[str, int]:
     """Open flags by severity."""
     return {s.value if hasattr(s, "value") else s: n for s, n in db.session.execute(
