@@ -300,10 +300,13 @@ def similar_bids(bids: Sequence[BidRow]) -> list[Finding]:
     by_id = {b.bid_id: b for b in bids}
     lsh = MinHashLSH(threshold=SIMILAR_JACCARD, num_perm=MINHASH_PERMUTATIONS)
     hashes = {}
+    # the permutations drawn once for all letters (drawing them per MinHash cost more than hashing)
+    template = MinHash(num_perm=MINHASH_PERMUTATIONS, seed=13)
     for bid_id, items in sets.items():
         if len(items) < SIMILAR_MIN_SHINGLES:
             continue
-        m = MinHash(num_perm=MINHASH_PERMUTATIONS, seed=13)
+        m = MinHash(num_perm=MINHASH_PERMUTATIONS, seed=13, permutations=template.permutations,
+                    scheme=template.scheme)
         m.update_batch([s.encode() for s in items])
         hashes[bid_id] = m
         lsh.insert(bid_id, m)
