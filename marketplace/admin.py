@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask, abort, flash, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, BaseView, expose
+from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 from flask_admin.form import BaseForm as AdminBaseForm
@@ -24,7 +25,7 @@ from sqlalchemy import inspect
 from wtforms import PasswordField
 from wtforms.validators import ValidationError as FormValidationError
 
-from marketplace.domain.core import accounts, audit, permissions, rules, uscc, workdays
+from marketplace.domain.core import accounts, audit, permissions, rules, twofactor, uscc, workdays
 from marketplace.domain.core.clock import LOCAL_TZ
 from marketplace.domain.core.errors import DomainError
 from marketplace.extensions import db
@@ -116,20 +117,40 @@ class ReadOnlyView(SecureModelView):
 
 class UserView(SecureModelView):
     column_list = ("username", "display_name", "role", "community", "street", "organization",
-                   "department", "active", "last_login_at")
+                   "department", "active", "totp_enabled_at", "last_login_at")
     column_searchable_list = ("username", "display_name")
     column_filters = ("role", "active")
     column_labels = {"username": _l("Username"), "display_name": _l("Name"), "role": _l("Role"),
                      "community": _l("Community"), "street": _l("Street"),
                      "organization": _l("Organization"), "department": _l("Department"),
                      "active": _l("Active"), "last_login_at": _l("Last sign-in"),
+                     "totp_enabled_at": _l("Two-factor since"),
                      "email": _l("E-mail"), "phone": _l("Phone")}
     column_formatters = {"role": lambda v, c, m, p: m.role.label}
     form_columns = ("username", "display_name", "email", "phone", "role", "community", "street",
                     "organization", "department", "active", "new_password")
     form_extra_fields = {"new_password": PasswordField(_l("New password (leave empty to keep)"))}
-    column_details_exclude_list = ("password_hash",)
+    column_details_exclude_list = ("password_hash", "totp_secret", "totp_last_step", "recovery_codes")
     form_choices = {"role": [(r.value, r.label) for r in Role]}
+
+    def _selected(self, ids: list[str]) -> list[User]:
+        return list(db.session.scalars(db.select(User).where(User.id.in_([int(i) for i in ids]))))
+
+    @action("end_sessions", _l("End their sessions"), _l("Sign the selected people out on every device?"))
+    def action_end_sessions(self, ids: list[str]) -> None:
+        users = self._selected(ids)
+        for user in users:
+            twofactor.end_sessions(current_user, user)
+        flash(_("Signed out everywhere: %(names)s.", names="、".join(u.username for u in users)), "success")
+
+    @action("reset_two_factor", _l("Reset two-factor sign-in"),
+            _l("Take two-factor sign-in off the selected accounts (lost phone and codes)? Their sessions end; "
+               "roles that require it set it up again at their next sign-in."))
+    def action_reset_two_factor(self, ids: list[str]) -> None:
+        users = self._selected(ids)
+        for user in users:
+            twofactor.reset(current_user, user)
+        flash(_("Two-factor sign-in reset for: %(names)s.", names="、".join(u.username for u in users)), "success")
 
     def create_form(self, obj: Any = None):
         form = super().create_form(obj)

@@ -14,7 +14,7 @@ from rq import Worker
 from marketplace import backup, scratch
 from marketplace import demo
 from marketplace.domain import deadlines
-from marketplace.domain.core import accounts, checkpoints, jobs
+from marketplace.domain.core import accounts, checkpoints, jobs, twofactor
 from marketplace.domain.core.audit import verify_chain, verify_rows
 from marketplace.domain.tender.bids import verify_receipts
 from marketplace.domain.core.errors import DomainError
@@ -128,6 +128,30 @@ def register_cli(app: Flask) -> None:
                    f"{report.files} uploaded files, audit chain intact ({report.entries} entries, head {report.head}).")
 
     app.cli.add_command(backup_cli)
+
+    two_factor_cli = AppGroup("two-factor", help="Two-factor sign-in (TOTP).")
+
+    @two_factor_cli.command("reset")
+    @click.argument("username")
+    def two_factor_reset(username: str) -> None:
+        """Take two-factor off an account whose phone and recovery codes are lost (e.g. the only
+        administrator); its sessions end and it sets two-factor up again at its next sign-in."""
+        user = accounts.find_user(username)
+        if user is None:
+            raise click.ClickException(f"No account named {username}.")
+        twofactor.reset("cli", user)
+        db.session.commit()
+        click.echo(f"Two-factor sign-in reset for {user.username}; its sessions have ended.")
+
+    @two_factor_cli.command("demo-code")
+    def two_factor_demo_code() -> None:
+        """The current code of the demo administrator's published secret (demo only: it computes
+        the code from that public secret and reads nothing from the database)."""
+        import pyotp
+
+        click.echo(pyotp.TOTP(demo.DEMO_TOTP_SECRET).now())
+
+    app.cli.add_command(two_factor_cli)
 
     deadlines_cli = AppGroup("deadlines", help="What falls due by the clock.")
 

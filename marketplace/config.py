@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from marketplace import scratch
@@ -83,6 +84,12 @@ class Config:
     EXPORT_FOLDER = os.environ.get("EXPORT_FOLDER", str(INSTANCE / "exports"))
     EXPORT_KEEP_HOURS = int(os.environ.get("EXPORT_KEEP_HOURS", 24))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 10000))
+    # staff sign-in: roles that must use two-factor (TOTP), and how long a session lasts
+    TWO_FACTOR_ROLES = os.environ.get("TWO_FACTOR_ROLES", "admin")
+    TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "揭榜挂帅 李沧")
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", 30))
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", 12))
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_MAX_HOURS)  # "keep me signed in": never longer
     PG_DUMP = os.environ.get("PG_DUMP", "pg_dump")  # `flask backup create` on PostgreSQL
     PG_RESTORE = os.environ.get("PG_RESTORE", "pg_restore")  # `flask backup restore` on PostgreSQL
 
@@ -119,6 +126,7 @@ class TestConfig(Config):
     MAIL_BACKEND = "locmem"
     JOBS_BACKEND = "embedded"  # the RQ test sets its own
     FIGURES_CACHE_SECONDS = 0  # tests see every change at once
+    TWO_FACTOR_ROLES = ""  # other tests sign in with the password; tests/views/test_two_factor.py sets its own
 
     def __init__(self) -> None:
         import tempfile

@@ -39,6 +39,9 @@ from marketplace.models import (
 from marketplace.domain.integrity import scan
 
 DEMO_PASSWORD = "Licang-2026"
+# The demo administrator signs in with two-factor (as the district's must) using this published
+# secret: add it to an authenticator app, or print the current code with `flask two-factor demo-code`.
+DEMO_TOTP_SECRET = "LICANGDEMOADMINJIEBANGGUASHUAI23"
 DIVISION = "370213"  # 李沧区 administrative division code
 
 STREETS = ["振华路街道", "永清路街道", "永安路街道", "兴华路街道", "兴城路街道", "李村街道",
@@ -220,7 +223,11 @@ def _build_foundation() -> list[DemoAccount]:
 
     licun = streets[5]
     licun_community = next(c for c in communities if c.street_id == licun.id)
-    account(Role.admin, "admin", "区社会组织服务中心 管理员", "verify organizations, rules, console")
+    admin = account(Role.admin, "admin", "区社会组织服务中心 管理员",
+                    f"verify organizations, rules, console; two-factor code: `flask two-factor demo-code` "
+                    f"or an authenticator app with the key {DEMO_TOTP_SECRET}")
+    if admin.totp_enabled_at is None:
+        admin.totp_secret, admin.totp_enabled_at = DEMO_TOTP_SECRET, clock.now()
     account(Role.supervisor, "supervisor", "区纪委监委派驻纪检监察组 监督员",
             "integrity desk: open flags, evidence, dismiss or refer with a reason")
     account(Role.street, "street", "李村街道 项目办", f"{licun.name}", street_id=licun.id)

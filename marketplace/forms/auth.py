@@ -12,7 +12,7 @@ class LoginForm(BaseForm):
                            render_kw={"autocomplete": "username", "autofocus": True})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)],
                              render_kw={"autocomplete": "current-password"})
-    remember = BooleanField(_l("Keep me signed in on this device"))
+    remember = BooleanField(_l("Keep me signed in when the browser closes"))
 
 
 class PasswordChangeForm(BaseForm):
@@ -24,3 +24,17 @@ class PasswordChangeForm(BaseForm):
                             validators=[DataRequired(), EqualTo("new_password",
                                                                 message=_l("The two passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
+
+
+class CodeForm(BaseForm):
+    """The second factor: 6 digits from the authenticator app, or a recovery code."""
+
+    code = StringField(_l("Code from your authenticator app, or a recovery code"),
+                       validators=[DataRequired(), Length(max=32)],
+                       render_kw={"autocomplete": "one-time-code", "autofocus": True, "autocapitalize": "none",
+                                  "spellcheck": "false"})
+
+
+class EnableTwoFactorForm(BaseForm):
+    code = StringField(_l("The 6-digit code your app shows now"), validators=[DataRequired(), Length(max=32)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})

@@ -67,13 +67,13 @@ from marketplace.models.organizations import (
 from marketplace.models.settings import Counter, LocalDayOff, Setting
 from marketplace.models.enums import PriceBasis, ServiceStatus
 from marketplace.models.supply import ServiceItem, ServiceItemPhoto, service_item_streets
-from marketplace.models.users import Affiliation, ExpertProfile, User
+from marketplace.models.users import Affiliation, ExpertProfile, RecoveryCode, User
 
 __all__ = [
     "SEVERITY_ORDER", "FlagLook", "FlagStatus", "IntegrityFlag", "Severity", "Signal", "flag_projects",
     "ORG_TYPE_USCC_CHAR",
     "Affiliation", "AffiliationKind", "Alliance", "AuditEntry", "AuditRow", "Category", "Community",
-    "Department", "ExpertProfile", "Grade", "NationalList", "NationalListEntry", "Organization",
+    "Department", "ExpertProfile", "RecoveryCode", "Grade", "NationalList", "NationalListEntry", "Organization",
     "LocalDayOff", "OrgType", "Role", "Setting", "Street", "User", "VerificationStatus",
     "Award", "AwardStatus", "Bid", "BidAttachment", "BidPartner", "BidReceipt", "BidScore", "BidStatus",
     "Contract", "Objection", "ObjectionStatus", "PanelMember", "PanelRole", "PartnerStatus", "RoadshowSlot",

@@ -37,6 +37,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Bumped on logout and password change: every older session cookie stops working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     last_login_at: Mapped[datetime | None]
+    # two-factor sign-in (TOTP, RFC 6238): the shared secret (base32), when it was switched on, and the
+    # last time step accepted (a code is never accepted twice)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
     street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), index=True)
@@ -51,6 +56,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         back_populates="user", uselist=False
     )
     affiliations: Mapped[list[Affiliation]] = relationship(back_populates="user")
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(back_populates="user", order_by="RecoveryCode.id")
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -66,6 +72,18 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.username})"
+
+
+class RecoveryCode(TimestampMixin, db.Model):
+    """A single-use code that replaces a TOTP code when the phone is lost. Only its SHA-256 is kept
+    (the codes carry 80 random bits, so the digest cannot be reversed); shown once, when made."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None]
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
 
 
 class ExpertProfile(db.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from marketplace.domain.core import permissions
@@ -14,6 +14,7 @@ from marketplace.extensions import db, limiter
 from marketplace.forms import BaseForm
 from marketplace.forms.organizations import OrganizationProfileForm, RegistrationForm
 from marketplace.models import Category, Organization, Street
+from marketplace.views.auth import start_session
 from marketplace.views.helpers import form_status
 from marketplace.views.transaction import shows_refusals
 
@@ -44,7 +45,7 @@ def register():
         user = organizations.register(form.profile_data(), username=form.username.data,
                                       password=form.password.data,
                                       display_name=form.display_name.data)
-        login_user(user)
+        start_session(user, remember=False)  # the one way a session starts (its lifetimes)
         flash(_("Thank you. Your organization is registered and waits for the district's "
                 "verification; you will see the result here."), "success")
         return redirect(url_for("organizations.mine"))

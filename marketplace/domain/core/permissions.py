@@ -130,7 +130,7 @@ def _resubmit(user: User, org: Organization) -> bool:
     return _edit_organization(user, org) and org.status is VerificationStatus.rejected
 
 
-@rule("account.change_password")
+@rule("account.change_password", "account.two_factor")
 def _own_account(user: User, target: User | None) -> bool:
     return target is None or target.id == user.id
 
