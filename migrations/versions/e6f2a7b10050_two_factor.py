@@ -1,7 +1,7 @@
 """two-factor sign-in: TOTP secret on users, recovery codes
 
 Revision ID: e6f2a7b10050
-Revises: 6c4e3bc75c1e
+Revises: e6a1c0ffee60
 Create Date: 2026-12-01 12:00:00
 
 """
@@ -13,7 +13,7 @@ import marketplace.orm
 
 # revision identifiers, used by Alembic.
 revision = 'e6f2a7b10050'
-down_revision = '6c4e3bc75c1e'
+down_revision = 'e6a1c0ffee60'
 branch_labels = None
 depends_on = None
 
