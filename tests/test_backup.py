@@ -45,6 +45,13 @@ def _rows() -> dict[str, list[tuple]]:
     return out
 
 
+@pytest.fixture(autouse=True)
+def own_uploads(app, tmp_path, monkeypatch):
+    """The suite's app shares one upload folder across tests; a backup copies the whole folder, so each
+    test here starts with an empty one of its own."""
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
+
+
 @pytest.fixture
 def other_instance(app, tmp_path):
     """Another, empty instance of the same kind: its own database and upload folder."""

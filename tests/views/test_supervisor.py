@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from marketplace.domain.core import clock, permissions
+from marketplace.domain.core import clock, permissions, records
 from marketplace.domain.tender import bids, projects
 from marketplace.extensions import db
-from marketplace.models import Role
+from marketplace.models import Bid, Role
 from tests.conftest import Auth
 from tests.factories import (
     approved_need,
@@ -60,8 +60,7 @@ def test_no_acting_rule_lets_the_supervisor_act():
     where most actions exist), its bid, and an organization."""
     project, _officer, winner, _secretary = project_in_delivery()
     supervisor = make_user(Role.supervisor)
-    bid = db.session.get(__import__("marketplace.models", fromlist=["Bid"]).Bid,
-                         __import__("marketplace.domain.core.records", fromlist=["x"]).current_award(project).bid_id)
+    bid = db.session.get(Bid, records.current_award(project).bid_id)
     allowed = []
     for action in permissions.actions():
         if action in READING or action in permissions._PUBLIC:  # what anyone, even anonymous, may do
@@ -72,7 +71,9 @@ def test_no_acting_rule_lets_the_supervisor_act():
                     allowed.append((action, obj))
             except (AttributeError, TypeError):
                 continue  # the rule expects another kind of object
-    assert [(a, type(o).__name__) for a, o in allowed] == [("account.change_password", "NoneType")]
+    # only their own account: the password and two-factor sign-in
+    assert [(a, type(o).__name__) for a, o in allowed] == [("account.change_password", "NoneType"),
+                                                           ("account.two_factor", "NoneType")]
 
 
 @pytest.mark.parametrize("path", ["/projects/{code}/withdraw", "/projects/{code}/publish", "/projects/{code}/award",
