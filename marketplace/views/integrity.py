@@ -99,4 +99,4 @@ def flag(flag_id: int):
                            readable=readable, chart=_chart(item, named) if readable else None,
                            explanation=flags.EXPLANATIONS.get(item.signal), looks=flags.looks(item),
                            opener=opener, dismisser=dismisser, referrer=referrer,
-                           identity_labels=flags.IDENTITY_LABELS), status
+                           identity_labels=flags.IDENTITY_LABELS, look_hours=flags.LOOK_HOURS), status

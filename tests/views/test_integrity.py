@@ -32,12 +32,12 @@ def make_flags(n: int, project_id: int | None = None) -> list[IntegrityFlag]:
     return rows
 
 
-def _client(app, role=Role.supervisor):
+def _client(app, role=Role.supervisor, with_user=False):
     user = make_user(role)
     db.session.commit()
     client = app.test_client()
     Auth(client).login(user.username)
-    return client
+    return (client, user) if with_user else client
 
 
 @pytest.mark.parametrize(("role", "code"), [(Role.supervisor, 200), (Role.admin, 403), (Role.street, 403),
@@ -75,7 +75,7 @@ def test_the_desk_runs_a_bounded_number_of_queries(app, count_queries):
 
 def test_opening_the_evidence_then_referring_it(app):
     [flag] = make_flags(1)
-    client = _client(app)
+    client, me = _client(app, with_user=True)
     page = client.get(f"/integrity/flags/{flag.id}").get_data(as_text=True)
     assert "查看证据" in page and "相关项目" not in page  # the evidence is not shown before it is opened
     token = csrf_token_from(page)
@@ -85,6 +85,9 @@ def test_opening_the_evidence_then_referring_it(app):
                                                             "csrf_token": token}).status_code == 302
     page = client.get(f"/integrity/flags/{flag.id}").get_data(as_text=True)
     assert "证据" in page and "季度例行核查" in page and "移送" in page
+    # every look is itself on the record, and the page says who looked: name, account and role
+    looked = page[page.index("查看记录"):]
+    assert me.display_name in looked and me.username in looked and "监督员" in looked and "季度例行核查" in looked
     empty = client.post(f"/integrity/flags/{flag.id}", data={"step": "refer", "refer-to": "区审计局",
                                                              "refer-reason": "", "csrf_token": token})
     assert empty.status_code == 400 and "区审计局" in empty.get_data(as_text=True)
@@ -103,6 +106,21 @@ def test_opening_the_evidence_then_referring_it(app):
 def test_rules_page_lists_the_signals_publicly(client):
     page = client.get("/rules").get_data(as_text=True)
     assert "廉洁监督" in page and "意向书高度雷同" in page
+
+
+def test_rules_page_shows_every_threshold_of_the_signals(client):
+    """Every named threshold in `signals` is on a row of /rules (none kept only in the code)."""
+    from marketplace.domain.integrity import flags, signals
+
+    constants = {name for name, value in vars(signals).items()
+                 if name.isupper() and isinstance(value, (int, float)) and not name.startswith("_")}
+    shown = {name for _label, names in flags.THRESHOLD_ROWS for name, _fmt in names}
+    # TRIM_AT is only the default of the award's rule award.trim_at, which the scan reads (its own row)
+    assert constants - {"TRIM_AT"} == shown, constants ^ shown
+    page = client.get("/rules").get_data(as_text=True)
+    for label, value in flags.thresholds():
+        assert value in page
+    assert "0.7" not in page.split('id="integrity"')[1].split("</section>")[0]  # shares read as per cent
 
 
 def test_a_rotation_flag_reads_in_chinese_with_its_chart(app):

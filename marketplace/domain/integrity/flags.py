@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, select
 
-from marketplace.domain.core import audit, clock, permissions
+from marketplace.domain.core import audit, clock, permissions, rules
 from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
@@ -152,8 +152,11 @@ def project_ids(flag: IntegrityFlag, named: dict[str, dict[int, Any]]) -> list[i
     return seen
 
 
-def looks(flag: IntegrityFlag) -> list[FlagLook]:
-    return list(db.session.scalars(select(FlagLook).where(FlagLook.flag_id == flag.id).order_by(FlagLook.id)))
+def looks(flag: IntegrityFlag) -> list[Any]:
+    """Every look at the flag's evidence with who looked (one query): the record of the looks is itself
+    shown, with the name and role of each supervisor."""
+    return list(db.session.execute(select(FlagLook, User).join(User, User.id == FlagLook.user_id)
+                                   .where(FlagLook.flag_id == flag.id).order_by(FlagLook.id)).all())
 
 
 # --- wording ---------------------------------------------------------------------------------------------
@@ -233,26 +236,56 @@ EXPLANATIONS = {
 }
 
 
-def thresholds() -> list[tuple[Any, str]]:
-    """The signals' thresholds, for /rules (public: everyone knows the platform looks)."""
+def _pct(value: float) -> str:
+    return f"{value * 100:g}%"
 
-    return [
-        (_l("Outlier rater: tenders at least, median robust z at least, median deviation at least (points)"),
-         f"{signals.OUTLIER_MIN_TENDERS} · {signals.OUTLIER_Z} · {signals.OUTLIER_MIN_POINTS}"),
-        (_l("Favouritism: tenders at least, mean lift at least (points), share of tenders lifted"),
-         f"{signals.FAVOUR_MIN_TENDERS} · {signals.FAVOUR_MIN_LIFT} · {int(signals.FAVOUR_CONSISTENCY * 100)}%"),
-        (_l("Near-duplicate letters: Jaccard similarity of word shingles at least"), f"{int(signals.SIMILAR_JACCARD * 100)}%"),
-        (_l("Identical attachments: a file in this many organizations' bids is a common form"), str(signals.ATTACHMENT_COMMON_ORGS)),
-        (_l("Price outlier: awards in the category at least, robust z at least"), f"{signals.PRICE_MIN_AWARDS} · {signals.PRICE_Z}"),
-        (_l("Bids under the cap: bids at least, all within this much of the cap"),
-         f"{signals.UNDER_CAP_MIN_BIDS} · {int(signals.UNDER_CAP_BAND * 100)}%"),
-        (_l("Concentration: awards at least, HHI at least (of 10,000), mean bids per tender at most"),
-         f"{signals.CONCENTRATION_MIN_AWARDS} · {int(signals.HHI_THRESHOLD * 10000)} · {signals.CONCENTRATION_MAX_BIDDERS}"),
-        (_l("Hurried scoring: scores at least, median seconds apart at most, identical reasons at least"),
-         f"{signals.HURRY_MIN_SCORES} · {signals.HURRY_GAP_SECONDS} · {int(signals.HURRY_BOILERPLATE_SHARE * 100)}%"),
-        (_l("Rotation and cover bidding: organizations bidding only among themselves at most, tenders at least, "
-            "the best losing bid behind the winner by at least (points of the panel's score; without scores, "
-            "per cent of the price), in this share of the tenders, different winners for a rotation"),
-         f"{signals.ROTATION_MAX_RING} · {signals.ROTATION_MIN_TENDERS} · {signals.COVER_SCORE_GAP:g} ({int(signals.COVER_PRICE_GAP * 100)}%) · "
-         f"{int(signals.COVER_SHARE * 100)}% · {signals.ROTATION_MIN_WINNERS}"),
-    ]
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+#: every threshold of `signals`, each row naming the constants it shows (a test checks none is left out)
+THRESHOLD_ROWS: list[tuple[Any, tuple[tuple[str, Any], ...]]] = [
+    (_l("Robust z-scores: the median absolute deviation, times 1.4826, is never taken as less than (points)"),
+     (("ROBUST_SCALE_FLOOR", _num),)),
+    (_l("Outlier rater: tenders at least, median robust z at least, median deviation at least (points); "
+        "high from a median robust z of"),
+     (("OUTLIER_MIN_TENDERS", _num), ("OUTLIER_Z", _num), ("OUTLIER_MIN_POINTS", _num), ("OUTLIER_HIGH_Z", _num))),
+    (_l("Favouritism: tenders at least, mean lift at least (points), share of tenders lifted; or ranked first "
+        "every time while the panel did in at most this share; high from a lift of (points)"),
+     (("FAVOUR_MIN_TENDERS", _num), ("FAVOUR_MIN_LIFT", _num), ("FAVOUR_CONSISTENCY", _pct),
+      ("FAVOUR_PANEL_FIRST_SHARE", _pct), ("FAVOUR_HIGH_LIFT", _num))),
+    (_l("Near-duplicate letters: words per shingle, Jaccard similarity of word shingles at least, letters of "
+        "fewer shingles not compared, MinHash permutations (candidates; the exact similarity decides)"),
+     (("SHINGLE", _num), ("SIMILAR_JACCARD", _pct), ("SIMILAR_MIN_SHINGLES", _num), ("MINHASH_PERMUTATIONS", _num))),
+    (_l("Identical budgets: lines at least (same items and amounts, in one tender)"), (("BUDGET_MIN_LINES", _num),)),
+    (_l("Identical attachments: a file in this many organizations' bids is a common form"),
+     (("ATTACHMENT_COMMON_ORGS", _num),)),
+    (_l("Price outlier: awards in the category at least, robust z at least; high from a robust z of"),
+     (("PRICE_MIN_AWARDS", _num), ("PRICE_Z", _num), ("PRICE_HIGH_Z", _num))),
+    (_l("Bids under the cap: bids at least, all within this much of the cap"),
+     (("UNDER_CAP_MIN_BIDS", _num), ("UNDER_CAP_BAND", _pct))),
+    (_l("Concentration: awards at least, HHI at least (of 10,000), mean bids per tender at most"),
+     (("CONCENTRATION_MIN_AWARDS", _num), ("HHI_THRESHOLD", lambda v: f"{v * 10000:g}"),
+      ("CONCENTRATION_MAX_BIDDERS", _num))),
+    (_l("Hurried scoring: scores at least, median seconds apart at most, identical reasons at least"),
+     (("HURRY_MIN_SCORES", _num), ("HURRY_GAP_SECONDS", _num), ("HURRY_BOILERPLATE_SHARE", _pct))),
+    (_l("Rotation and cover bidding: organizations bidding only among themselves at most, tenders at least, "
+        "the best losing bid behind the winner by at least (points of the panel's score; without scores, "
+        "per cent of the price), in this share of the tenders, different winners for a rotation"),
+     (("ROTATION_MAX_RING", _num), ("ROTATION_MIN_TENDERS", _num), ("COVER_SCORE_GAP", _num),
+      ("COVER_PRICE_GAP", _pct), ("COVER_SHARE", _pct), ("ROTATION_MIN_WINNERS", _num))),
+]
+
+
+def thresholds() -> list[tuple[Any, str]]:
+    """The signals' thresholds, for /rules (public: everyone knows the platform looks), with the two rules
+    of the flag process: the panel's consensus trims as the award does, and an opened flag stays open
+    to the one who opened it for LOOK_HOURS."""
+    rows = [(label, " · ".join(fmt(getattr(signals, name)) for name, fmt in names))
+            for label, names in THRESHOLD_ROWS]
+    rows.append((_l("A panel's consensus drops its highest and lowest score from this many scores "
+                    "(the award's own rule)"), str(rules.get_rule("award.trim_at"))))
+    rows.append((_l("An opened flag's evidence stays open to the supervisor who opened it (hours; then another "
+                    "look is another entry on the chain)"), str(LOOK_HOURS)))
+    return rows
