@@ -67,6 +67,8 @@ from marketplace.models.organizations import (
 from marketplace.models.settings import Counter, LocalDayOff, Setting
 from marketplace.models.enums import PriceBasis, ServiceStatus
 from marketplace.models.supply import ServiceItem, ServiceItemPhoto, service_item_streets
+from marketplace.models.enums import MeetingStatus, OrderOutcome, OrderStatus
+from marketplace.models.ordering import MeetingItem, OrderingMeeting, ServiceOrder, Shortlist, meeting_communities, order_needs
 from marketplace.models.users import Affiliation, ExpertProfile, RecoveryCode, User
 
 __all__ = [
@@ -83,5 +85,7 @@ __all__ = [
     "Appeal", "AppealStatus", "ExemplaryProposal", "ListEntry", "ListKind", "ListPeriod", "ListStatus",
     "organization_categories", "organization_streets", "Counter", "Need", "NeedPhoto", "NeedReview", "NeedSource", "NeedStatus", "Notification", "Project",
     "ExportJob", "ExportStatus", "PriceBasis", "ServiceItem", "ServiceItemPhoto", "ServiceStatus", "service_item_streets",
+    "MeetingItem", "MeetingStatus", "OrderOutcome", "OrderStatus", "OrderingMeeting", "ServiceOrder", "Shortlist",
+    "meeting_communities", "order_needs",
     "ProjectStatus", "Question", "Regime", "Urgency", "Wish", "WishStatus", "project_communities",
 ]

@@ -475,3 +475,41 @@ class PriceBasis(LabeledEnum):
 
 PriceBasis.__labels__ = {"per_unit": _l("per unit of service"), "per_period": _l("per period")}
 PriceBasis.__css__ = {}
+
+
+class MeetingStatus(LabeledEnum):
+    """A 点单会: scheduled (its date tells before / at-or-after), or cancelled with a public reason."""
+
+    scheduled = "scheduled"
+    cancelled = "cancelled"
+
+
+MeetingStatus.__labels__ = {"scheduled": _l("Scheduled"), "cancelled": _l("Cancelled")}
+MeetingStatus.__css__ = {"scheduled": "info", "cancelled": "neutral"}
+
+
+class OrderStatus(LabeledEnum):
+    """A community's order (按需取用) of a presented item: the organization accepts or declines."""
+
+    placed = "placed"
+    accepted = "accepted"
+    declined = "declined"
+    cancelled = "cancelled"
+
+
+OrderStatus.__labels__ = {"placed": _l("Waiting for the organization"), "accepted": _l("Accepted"),
+                          "declined": _l("Declined"), "cancelled": _l("Cancelled by the community")}
+OrderStatus.__css__ = {"placed": "warning", "accepted": "success", "declined": "danger", "cancelled": "neutral"}
+
+
+class OrderOutcome(LabeledEnum):
+    """What an accepted order became: a commissioned project (within the direct-commission limit) or a
+    draft project for the street to publish (above it)."""
+
+    commissioned = "commissioned"
+    draft_project = "draft_project"
+
+
+OrderOutcome.__labels__ = {"commissioned": _l("Commissioned project (直接委托)"),
+                           "draft_project": _l("Draft project for the street to publish")}
+OrderOutcome.__css__ = {"commissioned": "success", "draft_project": "info"}

@@ -46,7 +46,12 @@ PUBLIC_KEYS = frozenset({
     "party", "total", "mean", "amount", "points", "eligible", "round",
 })
 PUBLIC_BY_ACTION = {
-    "rules.changed": {"changes"}, "project.awarded": {"reason", "winner"}, "project.withdrawn": {"reason"},
+    "rules.changed": {"changes"}, "project.awarded": {"reason", "winner"},
+    "project.commissioned": {"reason", "winner"}, "meeting.cancelled": {"reason"}, "order.declined": {"reason"},
+    "meeting.scheduled": {"title", "starts_at", "place", "communities"},
+    "meeting.item_presented": {"item", "slot_at", "capacity"},
+    "order.placed": {"item", "community", "quantity", "months", "budget", "organization"},
+    "order.accepted": {"outcome"}, "project.withdrawn": {"reason"},
     "project.award_withdrawn": {"reason"}, "project.award_reopened": {"reason"},
     "award.objection_upheld": {"reason"}, "award.objection_rejected": {"reason"},
     "project.question_asked": {"question"}, "service.paused": {"reason"}, "service.retired": {"reason"}, "project.question_answered": {"question", "answer"},

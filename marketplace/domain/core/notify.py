@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 
 from marketplace.domain.core import clock, jobs
 from marketplace.extensions import db
-from marketplace.models import NeedStatus, Notification, User
+from marketplace.models import NeedStatus, Notification, OrderStatus, User
 
 
 def render(kind: str, params: dict[str, Any]) -> str:
@@ -51,6 +51,25 @@ def render(kind: str, params: dict[str, Any]) -> str:
         return _("Reminder: evaluate project %(code)s (考榜) by %(date)s.", **params)
     if kind == "reminder.milestone":
         return _("Reminder: milestone “%(output)s” of project %(code)s is due on %(date)s.", **params)
+    if kind == "meeting.invited":
+        return _("Your community is invited to the ordering meeting (点单会) %(code)s “%(title)s” on %(date)s.",
+                 **params)
+    if kind == "meeting.presenting":
+        return _("“%(item)s” is presented at ordering meeting %(code)s: your roadshow (路演宣讲) is at %(date)s.",
+                 **params)
+    if kind == "order.placed":
+        return _("%(community)s ordered “%(item)s” (order %(code)s): accept or decline it.", **params)
+    if kind == "order.decided":
+        status = OrderStatus(params["status"]).label
+        return _("Order %(code)s: %(status)s.", code=params["code"], status=status)
+    if kind == "order.draft_project":
+        return _("Order %(order)s is above the direct-commission limit: draft project %(code)s awaits publishing.",
+                 **params)
+    if kind == "order.invited":
+        return _("Your accepted order %(order)s became draft project %(code)s; you are invited to bid when the "
+                 "street publishes it.", **params)
+    if kind == "order.project_published":
+        return _("Project %(code)s “%(title)s”, drafted from your order, is open for bids: you are invited.", **params)
     if kind == "wish.handled":
         return _("A micro-wish was handled.")
     return kind

@@ -558,3 +558,46 @@ def _view_service_private(user: User, item: Any) -> bool:
 @rule("catalogue.review_desk", "catalogue.import")
 def _catalogue_admin(user: User, _obj: Any) -> bool:
     return user.role is Role.admin
+
+
+# --- 点单会 (ordering meetings) ------------------------------------------------------------
+
+@rule("meeting.schedule")
+def _schedule_meeting(user: User, _obj: Any) -> bool:
+    """The district, or a street for its own communities."""
+    return user.role is Role.admin or (user.role is Role.street and user.street_id is not None)
+
+
+@rule("meeting.manage")
+def _manage_meeting(user: User, meeting: Any) -> bool:
+    """The programme and cancellation: whoever organizes it (the district manages every meeting)."""
+    if meeting.status.value != "scheduled":
+        return False
+    return user.role is Role.admin or (
+        user.role is Role.street and meeting.street_id is not None and meeting.street_id == user.street_id)
+
+
+@rule("meeting.shortlist", "meeting.order")
+def _order_at_meeting(user: User, meeting: Any) -> bool:
+    """The secretaries of the communities invited."""
+    return (user.role is Role.secretary and meeting.status.value == "scheduled"
+            and any(c.id == user.community_id for c in meeting.communities))
+
+
+@rule("order.decide")
+def _decide_order(user: User, order: Any) -> bool:
+    return (user.role is Role.organization and user.organization_id == order.organization_id
+            and order.status.value == "placed")
+
+
+@rule("order.cancel")
+def _cancel_order(user: User, order: Any) -> bool:
+    return user.role is Role.secretary and user.community_id == order.community_id and order.status.value == "placed"
+
+
+@rule("order.view_private")
+def _view_order_private(user: User, order: Any) -> bool:
+    """The note and the history: the community, the organization, the street and the district."""
+    return (reads_district(user) or (user.role is Role.organization and user.organization_id == order.organization_id)
+            or (user.role is Role.secretary and user.community_id == order.community_id)
+            or (user.role is Role.street and user.street_id == order.community.street_id))

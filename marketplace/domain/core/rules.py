@@ -57,6 +57,7 @@ GROUPS = [
     RuleGroup("eval", _l("考榜 · grade bands")),
     RuleGroup("credit", _l("信用 · credit")),
     RuleGroup("lists", _l("红黑榜 · red/black list")),
+    RuleGroup("ordering", _l("点单会 · ordering meetings")),
     RuleGroup("due", _l("Due dates and reminders")),
 ]
 
@@ -143,6 +144,12 @@ RULES: list[Rule] = [
          minimum=1),
     Rule("lists.grade_validity_years", 5, _l("Rating grade validity"), "lists", minimum=1,
          unit=_l("years")),
+    Rule("ordering.direct_commission_limit", Decimal("50000"), _l(
+        "Direct-commission limit: an accepted order up to this budget (community fund only) becomes a "
+        "commissioned project; above it, a draft project for the street to publish"), "ordering",
+        kind="decimal", minimum=1, unit=_l("yuan")),
+    Rule("ordering.order_window_days", 14, _l("Communities order until this many days after the meeting"),
+         "ordering", minimum=1, maximum=90, unit=_days),
     Rule("due.response_days", 10, _l("Staff answer wishes, complaints, reviews and confirmations within"),
          "due", minimum=1, unit=_days),
     Rule("due.scoring_days", 10, _l("Panel members score within this many days of the bidding deadline"),

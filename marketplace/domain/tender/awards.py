@@ -15,7 +15,7 @@ from marketplace.domain.core.records import awards_of, current_award, panel_memb
 from marketplace.domain.core import audit, clock, notify, permissions, rules, scoring
 from marketplace.domain.credit import ledger
 from marketplace.domain.orgs import standing
-from marketplace.domain.tender.bids import refusals
+from marketplace.domain.tender.bids import content_digest, refusals
 from marketplace.domain.core.criteria import clean_scores
 from marketplace.domain.core.errors import InvalidTransition, ValidationError
 from marketplace.domain.tender.projects import validate_window
@@ -475,16 +475,54 @@ def finalize_if_due(project: Project) -> bool:
             bid.status = BidStatus.lost
     project.status = ProjectStatus.delivery
     winner = decision.bid
-    parties = [project.street.name, winner.organization.name] + [
-        p.organization.name for p in winner.partners if p.status is PartnerStatus.confirmed]
-    starts = clock.today() + timedelta(days=1)
-    db.session.add(Contract(project_id=project.id, bid_id=winner.id, amount=winner.budget_total, starts_on=starts,
-                            ends_on=date(starts.year + 1, starts.month, min(starts.day, 28)), parties=parties,
-                            process=project.process))
-    db.session.flush()
+    _contract(project, winner)
     audit.append("system", "project.award_final", project, {"bid": winner.id, "amount": str(winner.budget_total)},
                  rows=[decision])
     return True
+
+
+def _contract(project: Project, winner: Bid, months: int = 12) -> Contract:
+    """The contract of a final award: the street and the winner (and its confirmed partners), from tomorrow."""
+    parties = [project.street.name, winner.organization.name] + [
+        p.organization.name for p in winner.partners if p.status is PartnerStatus.confirmed]
+    starts = clock.today() + timedelta(days=1)
+    end_month = starts.month - 1 + months
+    deal = Contract(project_id=project.id, bid_id=winner.id, amount=winner.budget_total, starts_on=starts,
+                    ends_on=date(starts.year + end_month // 12, end_month % 12 + 1, min(starts.day, 28)),
+                    parties=parties, process=project.process)
+    db.session.add(deal)
+    db.session.flush()
+    return deal
+
+
+def commission(actor: User, project: Project, organization: Organization, amount: Decimal, summary: str,
+               reason: str, months: int = 12) -> Award:
+    """直接委托: a project within the direct-commission limit, ordered from the catalogue (点单会), goes
+    to the ordering organization without a tender — the same bid, final award and contract as an awarded
+    project, so delivery, 考榜, credit and the red/black list treat it exactly alike. The caller has
+    checked eligibility and capacity under its locks; the project is a fresh row in `draft`."""
+    now = clock.now()
+    bid = Bid(project_id=project.id, organization_id=organization.id, status=BidStatus.awarded, summary=summary,
+              plan=summary, team="", outputs=project.outputs, schedule="", budget_total=amount,
+              budget_items=[{"item": summary[:100], "amount": str(amount)}], submitted_at=now)
+    db.session.add(bid)
+    db.session.flush()
+    bid.digest = content_digest(bid)  # the same receipt document as a tendered bid's
+    entry = {"bid_id": bid.id, "organization": organization.name, "budget_total": str(amount),
+             "digest": bid.digest, "submitted_at": now.isoformat(), "scores": [], "panel_score": "0",
+             "price_score": "0", "red_bonus": "0", "grade_bonus": "0", "criteria": {}, "plan": "0",
+             "trimmed": False, "total": "0", "rank": 1}
+    decision = Award(project_id=project.id, round=1, bid_id=bid.id, decided_by_id=actor.id, reason=reason,
+                     ranking=[entry], process=project.process, notice_ends_on=clock.today(),
+                     status=AwardStatus.final, finalized_at=now)
+    db.session.add(decision)
+    project.status, project.published_at = ProjectStatus.delivery, now
+    db.session.flush()
+    _contract(project, bid, months)
+    audit.append(actor, "project.commissioned", project, {"bid": bid.id, "winner": organization.name,
+                                                         "amount": str(amount), "reason": reason},
+                 rows=[decision, bid])
+    return decision
 
 
 def withdraw_after_award(actor: User, project: Project, reason: str) -> None:

@@ -167,6 +167,13 @@ def publish(actor: User, project: Project) -> None:
                organization_categories.c.category_id == project.category_id))
     notify.notify(org_users, "project.published", {"code": project.code, "title": project.title},
                   f"/projects/{project.code}")
+    from marketplace.domain.supply import ordering  # a project drafted from a 点单会 order invites its organizations
+
+    invited = ordering.invited_org_ids(project)
+    if invited:
+        notify.notify(db.session.scalars(select(User).where(User.organization_id.in_(invited))),
+                      "order.project_published", {"code": project.code, "title": project.title},
+                      f"/projects/{project.code}")
 
 
 def withdraw(actor: User, project: Project, reason: str) -> None:
