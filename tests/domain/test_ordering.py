@@ -162,7 +162,7 @@ def test_a_paused_item_or_an_ineligible_organization_takes_no_order():
                              ban_until=date(2027, 10, 1)))
     db.session.flush()
     with at_meeting(meeting):
-        with pytest.raises(InvalidTransition, match="black"):
+        with pytest.raises(InvalidTransition, match="红黑榜"):
             ordering.place(secretary, row, order_data())
         with pytest.raises(InvalidTransition):
             ordering.accept(org_user, order)
