@@ -175,7 +175,8 @@ def register_cli(app: Flask) -> None:
         result = scan.scan("cli")
         db.session.commit()
         click.echo(f"integrity scan: {result['found']} findings, {result['created']} new flags, "
-                   f"{result['updated']} open flags updated ({time.monotonic() - started:.1f} s)")
+                   f"{result['updated']} open flags updated, {result['letters_cut']} letters cut into words "
+                   f"(the others kept from earlier scans) ({time.monotonic() - started:.1f} s)")
 
     app.cli.add_command(integrity_cli)
 

@@ -53,7 +53,7 @@ from marketplace.models.enums import (
 )
 from marketplace.models.exports import ExportJob
 from marketplace.models.enums import SEVERITY_ORDER, FlagStatus, Severity, Signal
-from marketplace.models.integrity import FlagLook, IntegrityFlag, flag_projects
+from marketplace.models.integrity import FlagLook, IntegrityFlag, LetterShingles, flag_projects
 from marketplace.models.geography import Category, Community, Department, Street
 from marketplace.models.needs import Need, NeedPhoto, NeedReview, Wish
 from marketplace.models.notifications import Notification
@@ -72,7 +72,7 @@ from marketplace.models.ordering import MeetingItem, OrderingMeeting, ServiceOrd
 from marketplace.models.users import Affiliation, ExpertProfile, RecoveryCode, User
 
 __all__ = [
-    "SEVERITY_ORDER", "FlagLook", "FlagStatus", "IntegrityFlag", "Severity", "Signal", "flag_projects",
+    "SEVERITY_ORDER", "FlagLook", "FlagStatus", "IntegrityFlag", "LetterShingles", "Severity", "Signal", "flag_projects",
     "ORG_TYPE_USCC_CHAR",
     "Affiliation", "AffiliationKind", "Alliance", "AuditEntry", "AuditRow", "Category", "Community",
     "Department", "ExpertProfile", "RecoveryCode", "Grade", "NationalList", "NationalListEntry", "Organization",

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Numeric, String, Table, Text
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, LargeBinary, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
@@ -64,3 +64,15 @@ class FlagLook(TimestampMixin, db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     opened_at: Mapped[datetime]
     reason: Mapped[str] = mapped_column(String(500))
+
+
+class LetterShingles(db.Model):
+    """An intent letter cut into word shingles, kept by the letter's digest (its text and the way it was
+    cut, `signals.letter_digest`), so the next scan does not cut it again: a letter no longer changes once
+    its tender's bidding closed, and identical letters share one row. A cache, not a record — the scan
+    adds what is new and drops what no bid uses any more."""
+
+    __tablename__ = "integrity_letter_shingles"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    hashes: Mapped[bytes] = mapped_column(LargeBinary)  # sorted 32-bit hashes, little-endian

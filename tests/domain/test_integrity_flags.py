@@ -41,6 +41,29 @@ def test_sealed_tenders_are_not_scanned_closed_ones_are():
                              .order_by(AuditEntry.seq.desc())).payload["count"] == result["found"]
 
 
+def test_the_scan_keeps_each_letter_cut_once_by_its_digest():
+    """A re-scan does not cut unchanged letters again; a letter that changed is cut anew and the
+    shingles no bid uses any more are dropped."""
+    from marketplace.domain.integrity import signals
+    from marketplace.models import Bid, LetterShingles
+
+    project, _a, _b = _two_competitors_sharing_a_phone()
+    with clock.frozen(project.bid_deadline + timedelta(minutes=5)):
+        awards.close_if_due(project)
+        first = scan.scan()
+        bids = db.session.scalars(select(Bid).where(Bid.project_id == project.id)).all()
+        letters = {"\n".join(x or "" for x in (b.summary, b.plan, b.team, b.outputs, b.schedule)) for b in bids}
+        kept = dict(db.session.execute(select(LetterShingles.digest, LetterShingles.count)).all())
+        assert first["letters_cut"] == len(letters) and set(kept) == {signals.letter_digest(t) for t in letters}
+        assert all(n > 0 for n in kept.values())
+        assert scan.scan()["letters_cut"] == 0
+        bids[0].plan = (bids[0].plan or "") + "另设周末托管。"  # (as if the record were corrected)
+        db.session.flush()
+        assert scan.scan()["letters_cut"] == 1
+        assert len(set(db.session.scalars(select(LetterShingles.digest)))) == len(
+            {"\n".join(x or "" for x in (b.summary, b.plan, b.team, b.outputs, b.schedule)) for b in bids})
+
+
 @pytest.fixture
 def after_deadline():
     """A flag found once bidding closed; the test runs at that time."""
@@ -55,10 +78,10 @@ def test_a_second_scan_updates_the_flag_and_a_decided_flag_stays_decided(after_d
     flag = after_deadline
     supervisor = make_user(Role.supervisor)
     again = scan.scan()
-    assert again == {"found": 1, "created": 0, "updated": 1}
+    assert again == {"found": 1, "created": 0, "updated": 1, "letters_cut": 0}
     flags.open_evidence(supervisor, flag, "例行核查本季度标记")
     flags.dismiss(supervisor, flag, "两家组织的电话为同一物业总机，已核实")
-    assert scan.scan() == {"found": 1, "created": 0, "updated": 0}
+    assert scan.scan() == {"found": 1, "created": 0, "updated": 0, "letters_cut": 0}
     assert flag.status is FlagStatus.dismissed and db.session.scalar(
         select(IntegrityFlag.id).where(IntegrityFlag.status == FlagStatus.open)) is None
 

@@ -124,6 +124,36 @@ def test_near_duplicate_letters_of_competitors_are_found_in_and_across_tenders()
     assert found["similar:o11:o14"].severity == "medium"  # across tenders only
 
 
+def test_letters_are_cut_once_and_a_warm_cache_cuts_none(monkeypatch):
+    """Each distinct letter is cut into words once per scan; a re-scan with the kept shingles cuts none,
+    finds the same, and a changed letter is cut again (its digest changed)."""
+    import jieba
+
+    cuts = []
+    real = jieba.lcut
+    monkeypatch.setattr(jieba, "lcut", lambda text, *a, **k: cuts.append(text) or real(text, *a, **k))
+    copied = PLAN.replace("两人一组", "二人一组").replace("季度", "每季度")
+    bids = [BidRow(1, 1, 11, PLAN), BidRow(2, 1, 12, copied), BidRow(3, 1, 13, OTHER), BidRow(4, 2, 14, PLAN)]
+    cold = S.ShingleCache()
+    first = {f.key: f.facts for f in S.similar_bids(bids, cold)}
+    assert len(cuts) == 3 and set(cold.added) == cold.used and len(cold.added) == 3  # PLAN twice, cut once
+    kept = {d: S.ShingleCache.unpack(S.ShingleCache.pack(h)) for d, h in cold.known.items()}
+    cuts.clear()
+    warm = S.ShingleCache(kept)
+    assert {f.key: f.facts for f in S.similar_bids(bids, warm)} == first and cuts == [] and not warm.added
+    changed = [*bids[:2], BidRow(3, 1, 13, OTHER + "另设周末托管。"), bids[3]]
+    again = S.ShingleCache(kept)
+    S.similar_bids(changed, again)
+    assert len(cuts) == 1 and len(again.added) == 1 and again.stale == {S.letter_digest(OTHER)}
+
+
+def test_hashed_shingles_measure_the_same_jaccard_as_the_words():
+    copied = PLAN.replace("两人一组", "二人一组").replace("季度", "每季度")
+    exact = S.jaccard(S.shingles(PLAN), S.shingles(copied))
+    assert S.hashed_jaccard(S.shingle_hashes(PLAN), S.shingle_hashes(copied)) == pytest.approx(exact)
+    assert len(S.shingle_hashes(PLAN)) == len(S.shingles(PLAN))
+
+
 def test_joint_partners_and_different_letters_are_not_copies():
     bids = [BidRow(1, 1, 11, PLAN, partner_ids=frozenset({12})), BidRow(2, 2, 12, PLAN),
             BidRow(3, 1, 13, OTHER), BidRow(4, 1, 15, "简短方案")]

@@ -24,6 +24,7 @@ from marketplace.models import (
     BidStatus,
     FlagStatus,
     IntegrityFlag,
+    LetterShingles,
     Organization,
     PanelMember,
     PartnerStatus,
@@ -87,10 +88,26 @@ def load(now: datetime | None = None) -> dict[str, Any]:
     return {"scores": scores, "bids": bids, "orgs": orgs, "awards": awards, "bidders": dict(bidders)}
 
 
-def find(now: datetime | None = None) -> list[signals.Finding]:
+def shingle_cache() -> signals.ShingleCache:
+    """The letters earlier scans cut into shingles (one query)."""
+    return signals.ShingleCache({d: signals.ShingleCache.unpack(h) for d, h in db.session.execute(
+        select(LetterShingles.digest, LetterShingles.hashes))})
+
+
+def keep_shingles(cache: signals.ShingleCache) -> None:
+    """Store the letters cut in this scan; drop those no bid in the scan has any more."""
+    rows = [{"digest": d, "count": len(h), "hashes": signals.ShingleCache.pack(h)} for d, h in cache.added.items()]
+    for start in range(0, len(rows), 2000):
+        db.session.execute(insert(LetterShingles), rows[start:start + 2000])
+    stale = sorted(cache.stale)
+    for start in range(0, len(stale), 2000):
+        db.session.execute(delete(LetterShingles).where(LetterShingles.digest.in_(stale[start:start + 2000])))
+
+
+def find(now: datetime | None = None, cache: signals.ShingleCache | None = None) -> list[signals.Finding]:
     data = load(now)
     return signals.all_signals(data["scores"], data["bids"], data["orgs"], data["awards"], data["bidders"],
-                               trim_at=int(rules.get_rule("award.trim_at")))
+                               trim_at=int(rules.get_rule("award.trim_at")), cache=cache)
 
 
 def _evidence(finding: signals.Finding) -> dict[str, Any]:
@@ -102,7 +119,9 @@ def scan(actor: Any = "system", now: datetime | None = None) -> dict[str, int]:
     still open gets the latest numbers; a decided flag stays decided (its `last_found_at` moves on).
     Flags no longer found stay on record as they were. One audit entry records the scan."""
     now = now or clock.now()
-    findings = find(now)
+    cache = shingle_cache()
+    findings = find(now, cache)
+    keep_shingles(cache)
     existing = {f.key: f for f in db.session.scalars(select(IntegrityFlag))}  # (flags are few: one per finding)
     created = updated = 0
     linked: list[tuple[IntegrityFlag, set[int]]] = []
@@ -132,7 +151,7 @@ def scan(actor: Any = "system", now: datetime | None = None) -> dict[str, int]:
             db.session.execute(insert(flag_projects), rows[start:start + 5000])
         for flag, _projects in linked:
             db.session.expire(flag, ["projects"])
-    result = {"found": len(findings), "created": created, "updated": updated}
+    result = {"found": len(findings), "created": created, "updated": updated, "letters_cut": len(cache.added)}
     audit.append(actor, "integrity.scanned", None, {"count": len(findings), **{k: v for k, v in result.items()}})
     return result
 

@@ -8,6 +8,7 @@ it concerns. Only tenders whose bidding deadline has passed are ever looked at (
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import statistics
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import combinations
 from typing import Any
+
+import numpy as np
 
 # --- thresholds (named, documented; the README and /rules list them) --------------------------------
 
@@ -288,15 +291,77 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
 
+def shingle_hashes(text: str) -> np.ndarray:
+    """The letter's shingles as the sorted 32-bit hashes MinHash hashes them by (datasketch's
+    sha1_hash32 of each shingle): what the scan keeps per letter, so a letter is cut into words once."""
+    from datasketch.hashfunc import sha1_hash32
+
+    return np.unique(np.fromiter((sha1_hash32(x.encode()) for x in shingles(text)), dtype=np.uint32))
+
+
+def hashed_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """The Jaccard similarity of two letters' shingles from their sorted hashes (a collision of two
+    32-bit hashes among a few hundred shingles is about one in ten thousand letters: negligible)."""
+    both = len(np.intersect1d(a, b, assume_unique=True))
+    union = len(a) + len(b) - both
+    return both / union if union else 0.0
+
+
+def letter_digest(text: str) -> str:
+    """The key of a letter's shingles: its text with the way it is cut (shingle size, jieba's version),
+    so a changed letter, or a changed cutting, is cut again and an unchanged one never is."""
+    import jieba
+
+    return hashlib.sha256(f"{SHINGLE}\x00{jieba.__version__}\x00{text or ''}".encode()).hexdigest()
+
+
+class ShingleCache:
+    """Letters' shingle hashes by their digest (`letter_digest`). `known` is what earlier scans kept;
+    `get` cuts a letter only when its digest is not known — each distinct letter once per scan, and an
+    unchanged letter never again. The scan keeps `added` and drops `stale` (known, no longer used)."""
+
+    def __init__(self, known: dict[str, np.ndarray] | None = None) -> None:
+        self.known: dict[str, np.ndarray] = dict(known or {})
+        self.before = set(self.known)
+        self.added: dict[str, np.ndarray] = {}
+        self.used: set[str] = set()
+
+    def get(self, text: str) -> np.ndarray:
+        digest = letter_digest(text)
+        self.used.add(digest)
+        found = self.known.get(digest)
+        if found is None:
+            found = self.known[digest] = self.added[digest] = shingle_hashes(text)
+        return found
+
+    @property
+    def stale(self) -> set[str]:
+        return self.before - self.used
+
+    @staticmethod
+    def pack(hashes: np.ndarray) -> bytes:
+        return hashes.astype("<u4").tobytes()
+
+    @staticmethod
+    def unpack(blob: bytes) -> np.ndarray:
+        return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
+
+
 def _competitors(a: BidRow, b: BidRow) -> bool:
     """Different organizations, neither a partner in the other's joint bid."""
     return a.org_id != b.org_id and b.org_id not in a.partner_ids and a.org_id not in b.partner_ids
 
 
-def similar_bids(bids: Sequence[BidRow]) -> list[Finding]:
+def _same(value: int) -> int:
+    return value
+
+
+def similar_bids(bids: Sequence[BidRow], cache: ShingleCache | None = None) -> list[Finding]:
+    """`cache` holds the letters already cut into shingles (by earlier scans); it gains the new ones."""
     from datasketch import MinHash, MinHashLSH
 
-    sets = {b.bid_id: shingles(b.text) for b in bids}
+    cache = ShingleCache() if cache is None else cache
+    sets = {b.bid_id: cache.get(b.text) for b in bids}
     by_id = {b.bid_id: b for b in bids}
     lsh = MinHashLSH(threshold=SIMILAR_JACCARD, num_perm=MINHASH_PERMUTATIONS)
     hashes = {}
@@ -306,8 +371,8 @@ def similar_bids(bids: Sequence[BidRow]) -> list[Finding]:
         if len(items) < SIMILAR_MIN_SHINGLES:
             continue
         m = MinHash(num_perm=MINHASH_PERMUTATIONS, seed=13, permutations=template.permutations,
-                    scheme=template.scheme)
-        m.update_batch([s.encode() for s in items])
+                    scheme=template.scheme, hashfunc=_same)  # (the items are sha1_hash32 already)
+        m.update_batch(items.tolist())
         hashes[bid_id] = m
         lsh.insert(bid_id, m)
     pairs: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
@@ -321,7 +386,7 @@ def similar_bids(bids: Sequence[BidRow]) -> list[Finding]:
             x, y = by_id[a], by_id[b]
             if not _competitors(x, y):
                 continue
-            score = jaccard(sets[a], sets[b])
+            score = hashed_jaccard(sets[a], sets[b])
             if score >= SIMILAR_JACCARD:
                 first, second = (x, y) if x.org_id < y.org_id else (y, x)
                 pairs[(first.org_id, second.org_id)].append({
@@ -592,7 +657,8 @@ def hurried_scoring(scores: Sequence[ScoreRow]) -> list[Finding]:
 
 
 def all_signals(scores: Sequence[ScoreRow], bids: Sequence[BidRow], orgs: Sequence[OrgRow],
-                awards: Sequence[AwardRow], bidders: dict[int, int], trim_at: int = TRIM_AT) -> list[Finding]:
-    return [*outlier_raters(scores, trim_at), *favouritism(scores, trim_at), *similar_bids(bids),
+                awards: Sequence[AwardRow], bidders: dict[int, int], trim_at: int = TRIM_AT,
+                cache: ShingleCache | None = None) -> list[Finding]:
+    return [*outlier_raters(scores, trim_at), *favouritism(scores, trim_at), *similar_bids(bids, cache),
             *same_attachments(bids), *shared_identities(orgs, bids), *price_outliers(awards), *under_cap(bids),
             *concentration(awards, bidders), *hurried_scoring(scores), *rotation(scores, bids, awards, trim_at)]
