@@ -1,7 +1,7 @@
 """integrity scan: letters' word shingles kept by the letter's digest (a re-scan does not cut them again)
 
 Revision ID: e7b3c0ffee70
-Revises: e6f2a7b10050
+Revises: d323154b3398
 Create Date: 2026-11-28 00:05:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e7b3c0ffee70'
-down_revision = 'e6f2a7b10050'
+down_revision = 'd323154b3398'
 branch_labels = None
 depends_on = None
 
