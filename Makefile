@@ -33,13 +33,15 @@ run: translations seed
 system-deps:
 	@sh scripts/ensure-browser.sh
 
-# The whole suite on SQLite; then again on PostgreSQL when TEST_DATABASE_URL is set (.ci/run sets it).
+# The whole suite on SQLite; when TEST_DATABASE_URL is set (.ci/run sets it), the PostgreSQL pass runs
+# at the same time, one pass per core (each pass is one process); the SQLite pass's output follows.
 test: translations system-deps
-	TEST_DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-	  echo "--- PostgreSQL pass: $$TEST_DATABASE_URL"; \
-	  $(BIN)/pytest $(PYTEST_ARGS); \
-	fi
+	@if [ -z "$$TEST_DATABASE_URL" ]; then exec $(BIN)/pytest $(PYTEST_ARGS); fi; \
+	echo "--- SQLite and PostgreSQL ($$TEST_DATABASE_URL) passes side by side; PostgreSQL's output first"; \
+	log=$$(mktemp); (TEST_DATABASE_URL= $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) >$$log 2>&1; echo $$? >$$log.rc) & \
+	$(BIN)/pytest $(PYTEST_ARGS); pg=$$?; wait; \
+	echo "--- SQLite pass"; cat $$log; sqlite=$$(cat $$log.rc); rm -f $$log $$log.rc; \
+	echo "--- exit: PostgreSQL $$pg, SQLite $$sqlite"; [ $$pg -eq 0 ] && [ $$sqlite -eq 0 ]
 
 babel-extract: install
 	$(BIN)/pybabel extract --no-location --sort-output --ignore-dirs '.* venv .venv' -F babel.cfg -k lazy_gettext -k _l \
