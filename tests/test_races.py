@@ -153,3 +153,66 @@ def test_sqlite_readers_never_wait_for_a_writer(app, client):
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_concurrent_orders_never_exceed_the_capacity_offered(app):
+    """点单会: twenty secretaries order 3 units of an item offering 10 a month; the item's row lock lets
+    exactly three through, the others are refused with the capacity left."""
+    from decimal import Decimal
+
+    from marketplace.domain.supply import ordering
+    from marketplace.models import MeetingItem, ServiceOrder
+    from tests.factories import listed_service, make_community, make_street
+
+    street = make_street()
+    officer = make_user(Role.street, street_id=street.id)
+    communities = [make_community(street=street) for _ in range(20)]
+    secretaries = [make_user(Role.secretary, community_id=c.id) for c in communities]
+    item = listed_service(monthly_capacity=40, price=Decimal("100"))
+    starts = clock.now() + timedelta(days=1)
+    meeting = ordering.schedule(officer, {"title": "点单会", "starts_at": starts, "place": "街道",
+                                          "community_ids": [c.id for c in communities]})
+    row = ordering.present(officer, meeting, item, starts, 10, 10)
+    ids = [s.id for s in secretaries]
+    row_id = row.id
+
+    def order(user_id):
+        return lambda: ordering.place(db.session.get(User, user_id), db.session.get(MeetingItem, row_id),
+                                      {"quantity": 3, "months": 2, "budget": "600"})
+
+    with clock.frozen(starts + timedelta(hours=1)):
+        results = _race(app, [order(u) for u in ids])
+    assert results.count("ok") == 3, results
+    assert db.session.scalar(db.select(db.func.sum(ServiceOrder.quantity))) == 9
+
+
+def test_concurrent_acceptances_keep_the_grade_limit(app):
+    """An organization without a grade carries one project at a time: of ten orders accepted at once,
+    exactly one becomes a commissioned project."""
+    from decimal import Decimal
+
+    from marketplace.domain.supply import ordering
+    from marketplace.models import OrderStatus, ServiceOrder
+    from tests.factories import listed_service, make_community, make_street
+
+    street = make_street()
+    officer = make_user(Role.street, street_id=street.id)
+    community = make_community(street=street)
+    secretary = make_user(Role.secretary, community_id=community.id)
+    org_user = make_user(Role.organization)
+    item = listed_service(org_user=org_user, monthly_capacity=100, price=Decimal("100"))
+    starts = clock.now() + timedelta(days=1)
+    meeting = ordering.schedule(officer, {"title": "点单会", "starts_at": starts, "place": "街道",
+                                          "community_ids": [community.id]})
+    row = ordering.present(officer, meeting, item, starts, 10, 100)
+    with clock.frozen(starts + timedelta(hours=1)):
+        orders = [ordering.place(secretary, row, {"quantity": 2, "months": 1, "budget": "200"}).id for _ in range(10)]
+        user_id = org_user.id
+
+        def accept(order_id):
+            return lambda: ordering.accept(db.session.get(User, user_id), db.session.get(ServiceOrder, order_id))
+
+        results = _race(app, [accept(o) for o in orders])
+    assert results.count("ok") == 1, results
+    assert db.session.scalar(db.select(db.func.count(ServiceOrder.id)).where(
+        ServiceOrder.status == OrderStatus.accepted)) == 1

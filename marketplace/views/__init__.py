@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
         dashboard,
         delivery,
         lists,
+        meetings,
         district,
         exports,
         figures,
@@ -32,5 +33,5 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (public, auth, dashboard, organizations, district, needs, community, street, reviews,
-                   projects, notifications, bids, awards, delivery, lists, audit, figures, exports, integrity, services, api):
+                   projects, notifications, bids, awards, delivery, lists, audit, figures, exports, integrity, services, meetings, api):
         app.register_blueprint(module.bp)
