@@ -28,6 +28,16 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def _check_two_factor_roles(raw: str) -> None:
+    """A misspelt role in TWO_FACTOR_ROLES would leave that role on the password alone: refuse to start."""
+    from marketplace.models.enums import Role
+
+    unknown = sorted({r.strip().lower() for r in raw.split(",") if r.strip()} - {r.value for r in Role})
+    if unknown:
+        raise RuntimeError(f"TWO_FACTOR_ROLES names no such role: {', '.join(unknown)} "
+                           f"(roles: {', '.join(r.value for r in Role)}).")
+
+
 def create_app(config: str | config_module.Config | None = None, **overrides: Any) -> Flask:
     """Build the app. `config` is an environment name ("development", "production", "testing")
     or a Config object; keyword overrides win (tests use them)."""
@@ -41,6 +51,7 @@ def create_app(config: str | config_module.Config | None = None, **overrides: An
         config = config_module.load(config)
     app.config.from_object(config)
     app.config.update(overrides)
+    _check_two_factor_roles(app.config.get("TWO_FACTOR_ROLES") or "")
 
     db.init_app(app)
     with app.app_context():

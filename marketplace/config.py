@@ -114,9 +114,15 @@ class ProductionConfig(Config):
         if not os.environ.get("AUDIT_SIGNING_KEY"):
             raise RuntimeError("AUDIT_SIGNING_KEY must be set in production (APP_ENV=production): "
                                "`flask audit new-key` prints one.")
+        if not os.environ.get("RATELIMIT_STORAGE_URI"):
+            # the default counts per worker process: with several workers every limit is multiplied
+            raise RuntimeError("RATELIMIT_STORAGE_URI must be set in production (APP_ENV=production): "
+                               "redis://127.0.0.1:6379/0 so that every worker shares the sign-in limits "
+                               "(memory:// only for a single worker process).")
         self.SECRET_KEY = os.environ["SECRET_KEY"]
         self.AUDIT_SIGNING_KEY = os.environ["AUDIT_SIGNING_KEY"]
         self.SQLALCHEMY_DATABASE_URI = _database_url(os.environ["DATABASE_URL"])
+        self.RATELIMIT_STORAGE_URI = os.environ["RATELIMIT_STORAGE_URI"]
 
 
 class TestConfig(Config):

@@ -43,10 +43,12 @@ def _checks() -> dict[str, list[tuple[str, list[str]]]]:
     bath, law, meal = _project("独居老人助浴服务"), _project("社区法律明白人培训"), _project("李村街道老年人助餐服务项目")
     rehab, care, mediation = _project("社区助残康复服务"), _project("居家养老上门服务"), _project("社区矛盾调解进楼院")
     joint, after_school = _project("社区心理健康陪伴计划"), _project("四点半课堂课后托管服务")
+    stray = db.session.scalar(select(User.display_name).where(User.username == "expert5"))
     return {
         "admin": [("/dashboard", ["待审核的社会组织 2"]), ("/admin/rules/", ["权重"]), ("/admin/", ["留痕"])],
         "supervisor": [("/dashboard", ["监督员", "读取本区全部项目"]), (f"/projects/{law}", ["流标"]),
-                       ("/integrity/", ["意向书高度雷同", "竞争组织身份信息重合", "独居老人助浴服务"])],
+                       ("/integrity/", ["意向书高度雷同", "竞争组织身份信息重合", "独居老人助浴服务",
+                                        "评分离群", stray, "老年人健康管理服务"])],
         "street": [("/street/", ["已登记 2", "评榜中 2", "可发榜 3", "形成项目", "托管服务是否需要提供晚餐"]),
                    ("/dashboard", ["待发布的项目草稿 1", f"{bath} 独居老人助浴服务"]),
                    (f"/projects/{law}", ["流标", "重新发榜"]), (f"/projects/{after_school}", ["答复"])],

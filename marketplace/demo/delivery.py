@@ -34,8 +34,11 @@ def _photo(name: str, colour: tuple[int, int, int]) -> FileStorage:
 
 
 def _tender(begin: float, title: str, category: Category, people: dict, winner: User, rival: User,
-            box: dict) -> Iterator[float]:
-    """Need → project → two bids → panel → award → final with an approved plan (20 days)."""
+            box: dict, stray: bool = False) -> Iterator[float]:
+    """Need → project → two bids → panel → award → final with an approved plan (20 days). With `stray`,
+    the panel has five members and one of them (expert5) scores every bid far under the rest — in three
+    tenders, the supervisor's 评分离群 (outlier rater) flag; the trimmed consensus drops the score, the
+    award is the same."""
     officer, secretary, experts, department = people["officer"], people["secretary"], people["experts"], people["department"]
     yield begin
     need = _approved(title, category, secretary, officer, experts)
@@ -58,14 +61,21 @@ def _tender(begin: float, title: str, category: Category, people: dict, winner: 
     yield begin - 10.5
     awards.close_if_due(project)
     panel = [(officer, PanelRole.street), (experts[0], PanelRole.expert), (department, PanelRole.department)]
+    outlier = experts[3] if stray else None  # expert5
+    if stray:
+        panel += [(experts[4], PanelRole.expert), (outlier, PanelRole.expert)]
     awards.set_panel(officer, project, panel)
     for bid in (first, second):
         awards.schedule_roadshow(officer, bid, clock.now(), "街道会议室")
     for member, _r in panel:
         awards.declare(member, project)
         for bid, plan in ((first, 36), (second, 28)):
-            awards.score(member, bid, {k: {"score": v, "reason": "依据意向书与路演"} for k, v in
-                                       {"plan": plan, "team": 16, "past": 12, "budget": 12, "roadshow": 8}.items()})
+            marks = {"plan": plan, "team": 16, "past": 12, "budget": 12, "roadshow": 8}
+            if member is outlier:  # every criterion well under the panel, with reasons of its own
+                awards.score(member, bid, {k: {"score": round(v * 0.8), "reason": r} for (k, v), r in zip(
+                    marks.items(), ("方案细节不足", "团队经验一般", "过往项目评价一般", "预算依据不充分", "路演回答较笼统"))})
+            else:
+                awards.score(member, bid, {k: {"score": v, "reason": "依据意向书与路演"} for k, v in marks.items()})
     yield begin - 11
     decision = awards.award(officer, project, first)
     # the notice runs 5 working days, longer across a public holiday (端午, 国庆): final the day after
@@ -86,9 +96,9 @@ def _deliver_all(project: Project, winner: User, secretary: User, with_photo: bo
 
 
 def _graded(begin: float, title: str, category: Category, people: dict, winner: User, rival: User,
-            level: str) -> Iterator[float]:
+            level: str, stray: bool = False) -> Iterator[float]:
     box: dict = {}
-    yield from _tender(begin, title, category, people, winner, rival, box)
+    yield from _tender(begin, title, category, people, winner, rival, box, stray)
     project, secretary, officer = box["project"], people["secretary"], people["officer"]
     yield begin - 40
     _deliver_all(project, winner, secretary, with_photo=level in ("excellent", "good"))
@@ -190,9 +200,9 @@ def scenarios(start) -> list[Iterator[float]]:
     rival = users[24]
     failed_ago = max(0.5, min(48, days_into_quarter(start.astimezone(clock.LOCAL_TZ).date()) - 8))
     return [
-        _graded(190, "老年人健康管理服务", categories[0], people, users[15], rival, "excellent"),
-        _graded(186, "青少年暑期托管", categories[1], people, users[21], rival, "good"),
-        _graded(182, "社区文化节策划", categories[2], people, users[22], rival, "passed"),
+        _graded(190, "老年人健康管理服务", categories[0], people, users[15], rival, "excellent", stray=True),
+        _graded(186, "青少年暑期托管", categories[1], people, users[21], rival, "good", stray=True),
+        _graded(182, "社区文化节策划", categories[2], people, users[22], rival, "passed", stray=True),
         _graded(42 + failed_ago, "困境儿童关爱行动", categories[1], people, users[23], rival, "failed"),
         _running(70, people, users[21], rival, categories[0]),
         _exited(125, people, users[7], rival, categories[4]),

@@ -59,6 +59,30 @@ def test_without_a_trusted_proxy_forwarded_headers_are_ignored(app):
     assert codes[-1] == 429  # spoofed addresses change nothing: the connecting address is counted
 
 
+def test_production_will_not_start_with_limits_counted_per_worker(monkeypatch):
+    """Issue 11 §1: shared (Redis) storage in production — without RATELIMIT_STORAGE_URI every gunicorn
+    worker would count sign-in failures on its own, multiplying the limits."""
+    from marketplace.config import ProductionConfig
+
+    for key, value in {"SECRET_KEY": "k" * 40, "DATABASE_URL": "postgresql://app@db.internal/district",
+                       "AUDIT_SIGNING_KEY": "ab" * 32}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI"):
+        ProductionConfig()
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    assert ProductionConfig().RATELIMIT_STORAGE_URI == "redis://127.0.0.1:6379/0"
+
+
+def test_a_misspelt_two_factor_role_stops_the_app_from_starting():
+    """Issue 11 §7: TWO_FACTOR_ROLES=admin,experts would otherwise leave every expert on the password alone."""
+    from marketplace import create_app
+
+    with pytest.raises(RuntimeError, match="experts"):
+        create_app("testing", TWO_FACTOR_ROLES="admin, experts")
+    assert create_app("testing", TWO_FACTOR_ROLES="admin, Street,department,expert").config["TWO_FACTOR_ROLES"]
+
+
 def test_successful_sign_ins_do_not_count(app):
     make_user(Role.street, username="daily")
     db.session.commit()
