@@ -627,7 +627,7 @@ def _fix_sequences(db) -> None:
     from sqlalchemy import text
 
     for table in db.metadata.sorted_tables:
-        if "id" in table.c and table.c.id.primary_key:
+        if "id" in table.c and table.c.id.primary_key and table.c.id.type.python_type is int:
             db.session.execute(text(
                 f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                 f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"))

@@ -21,7 +21,7 @@ from typing import Any
 
 from cachetools import LRUCache
 from flask import current_app, url_for
-from sqlalchemy import and_, func, select, union_all
+from sqlalchemy import and_, func, inspect, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.domain.core.clock import LOCAL_TZ
@@ -282,7 +282,13 @@ def releases(projects: list[Project]) -> list[dict[str, Any]]:
             else:
                 missing.append((p, process, cache_key))
     if missing:
-        rows = _Rows(list({p.id: p for p, _n, _k in missing}.values()))
+        to_build = list({p.id: p for p, _n, _k in missing}.values())
+        # what a release shows of the project itself, for the ones not cached only (one query each)
+        bare = [p.id for p in to_build if {"street", "category", "needs"} & inspect(p).unloaded]
+        if bare:
+            db.session.scalars(select(Project).where(Project.id.in_(bare)).options(
+                joinedload(Project.street), joinedload(Project.category), selectinload(Project.needs))).unique().all()
+        rows = _Rows(to_build)
         for p, process, cache_key in missing:
             release = _release(p, process, rows, last.get(p.id), starts.get(p.id, []))
             built[(p.id, process)] = release
@@ -294,11 +300,13 @@ def releases(projects: list[Project]) -> list[dict[str, Any]]:
 
 def published_projects(page: int) -> tuple[list[Project], bool]:
     """A page of published projects (oldest first) and whether another page follows."""
-    rows = db.session.scalars(select(Project).where(Project.status != ProjectStatus.draft)
-                              .options(joinedload(Project.street), joinedload(Project.category),
-                                       selectinload(Project.needs))
-                              .order_by(Project.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
-    return list(rows[:PAGE_SIZE]), len(rows) > PAGE_SIZE
+    # the rows only: street, category and needs are loaded by `releases` for the releases not cached
+    # the page's ids first (a deep page skips over keys, not over whole rows), then those rows
+    ids = list(db.session.scalars(select(Project.id).where(Project.status != ProjectStatus.draft)
+                                  .order_by(Project.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    rows = db.session.scalars(select(Project).where(Project.id.in_(ids[:PAGE_SIZE])).order_by(Project.id)).all() \
+        if ids else []
+    return list(rows), len(ids) > PAGE_SIZE
 
 
 def publication_policy() -> str:
@@ -315,6 +323,8 @@ def package(projects: list[Project], uri: str, links: dict[str, str] | None = No
         "publisher": {"name": current_app.config["OCDS_PUBLISHER"],
                       "uri": url_for("public.open_data", _external=True)},
         "license": current_app.config["OCDS_LICENSE"], "publicationPolicy": publication_policy(),
-        "releases": items, "links": links or {},
+        "links": links or {},
     }
-    return prune(data)
+    # the releases are pruned when built (and cached so): pruning them again on every request was
+    # half of the page's CPU
+    return {**prune(data), "releases": items} if items else prune(data)

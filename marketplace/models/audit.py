@@ -13,7 +13,9 @@ from marketplace.extensions import db
 
 class AuditEntry(db.Model):
     __tablename__ = "audit_entries"
-    __table_args__ = (Index("ix_audit_entries_subject", "subject_type", "subject_id"),)
+    # a subject's entries; with the action and seq in the index, "the last entry that changed each of
+    # these projects" (the OCDS release ids) is read from the index alone
+    __table_args__ = (Index("ix_audit_entries_subject_action_seq", "subject_type", "subject_id", "action", "seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import jieba
-from sqlalchemy import func, select, text
+from sqlalchemy import func, literal_column, select, text
 
 from marketplace.extensions import db
 
@@ -57,7 +57,8 @@ def matches(model: Any, q: str) -> Any:
     if not words:
         return None
     if db.session.get_bind().dialect.name == "postgresql":
-        vector = func.to_tsvector("simple", func.coalesce(model.search_text, ""))
+        # the stored, indexed column (models/search.py), never to_tsvector computed per row
+        vector = literal_column(f"{model.__tablename__}.search_vector")
         return vector.op("@@")(func.plainto_tsquery("simple", " ".join(words)))
     table = model.__tablename__
     expression = " ".join('"' + w.replace('"', '""') + '"' for w in words)  # implicit AND
