@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from marketplace.config import ROOT
 from marketplace.extensions import db, limiter
-from marketplace.models import Appeal, ListEntry, ListPeriod, Project, ProjectStatus, User
+from marketplace.models import Appeal, ListEntry, ListPeriod, OrderingMeeting, Project, ProjectStatus, User
 from tests.conftest import Auth, csrf_token_from
 
 PASSWORD = "Licang-2026"
@@ -44,21 +44,27 @@ def _checks() -> dict[str, list[tuple[str, list[str]]]]:
     rehab, care, mediation = _project("社区助残康复服务"), _project("居家养老上门服务"), _project("社区矛盾调解进楼院")
     joint, after_school = _project("社区心理健康陪伴计划"), _project("四点半课堂课后托管服务")
     stray = db.session.scalar(select(User.display_name).where(User.username == "expert5"))
+    held = db.session.scalar(select(OrderingMeeting.code).where(OrderingMeeting.title.like("%冬季社区书记点单会")))
+    upcoming = db.session.scalar(select(OrderingMeeting.code).where(OrderingMeeting.title.like("%春季社区书记点单会")))
     return {
-        "admin": [("/dashboard", ["待审核的社会组织 2"]), ("/admin/rules/", ["权重"]), ("/admin/", ["留痕"])],
+        "admin": [("/dashboard", ["待审核的社会组织 2"]), ("/admin/rules/", ["权重"]), ("/admin/", ["留痕"]),
+                  ("/rules", ["直接委托限额"])],
         "supervisor": [("/dashboard", ["监督员", "读取本区全部项目"]), (f"/projects/{law}", ["流标"]),
                        ("/integrity/", ["意向书高度雷同", "竞争组织身份信息重合", "独居老人助浴服务",
                                         "评分离群", stray, "老年人健康管理服务"])],
         "street": [("/street/", ["已登记 2", "评榜中 2", "可发榜 3", "形成项目", "托管服务是否需要提供晚餐"]),
                    ("/dashboard", ["待发布的项目草稿 1", f"{bath} 独居老人助浴服务"]),
-                   (f"/projects/{law}", ["流标", "重新发榜"]), (f"/projects/{after_school}", ["答复"])],
+                   (f"/projects/{law}", ["流标", "重新发榜"]), (f"/projects/{after_school}", ["答复"]),
+                   (f"/meetings/{held}", ["直接委托项目", "本月服务人员已排满", "待社会组织接单"])],
         "secretary": [("/community/", ["待处理的居民微心愿 3", "登记需求", "已合并"]),
-                      (f"/projects/{rehab}/evaluation", ["居民评价码", "生成评价码", "打印二维码单"])],
+                      (f"/projects/{rehab}/evaluation", ["居民评价码", "生成评价码", "打印二维码单"]),
+                      (f"/meetings/{upcoming}", ["路演宣讲", "☆ 加入意向"]), ("/my/orders", ["已接单"])],
         "department": [("/needs/", ["需求清单"]), ("/projects/", ["项目清单"]), ("/lists", ["红黑榜"])],
         "expert": [("/reviews/", ["去打分"]), ("/dashboard", [f"{bath} 独居老人助浴服务 — 先签署无利益冲突声明，再评分"]),
                    (f"/projects/{bath}/review", ["声明"])],
         "org": [("/invitations", ["确认"]), (f"/projects/{meal}", ["您的组织可以参与本项目揭榜", "填写揭榜意向书", "提问"]),
-                ("/my/organization", ["李沧区悦读社会工作服务中心"])],
+                ("/my/organization", ["李沧区悦读社会工作服务中心"]),
+                ("/my/orders", ["待社会组织接单", "福苑社区"])],
         "org22": [(f"/projects/{care}/delivery", ["报告进度", "照片"])],
         "org24": [(f"/projects/{meal}", ["不能参与本项目揭榜", "已列入平台黑榜（2026Q4）", "前不得揭榜"]),
                   ("/my/credit", ["2026Q4 黑榜", "申诉（截至"])],

@@ -15,6 +15,7 @@ from marketplace.demo import catalogue as demo_catalogue
 from marketplace.demo import cycle as demo_cycle
 from marketplace.demo import delivery as demo_delivery
 from marketplace.demo import lists as demo_lists
+from marketplace.demo import meetings as demo_meetings
 from marketplace.domain.core import accounts, audit, clock, uscc
 from marketplace.domain.orgs import standing
 from marketplace.extensions import db
@@ -114,6 +115,7 @@ def build_demo(echo=print) -> list[DemoAccount]:
     demo_cycle.build_cycle()
     demo_bidding.invite_demo_organization()
     demo_catalogue.build_catalogue()
+    demo_meetings.build_meetings(DEMO_PASSWORD)  # after the catalogue: its items are presented
 
     scan.scan("demo")  # the supervisor's desk (what `flask integrity scan` and the tick do)
     return shown

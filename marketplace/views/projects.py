@@ -17,6 +17,7 @@ from marketplace.domain.integrity import flags
 from marketplace.domain.tender import awards, bids, projects
 from marketplace.exports_ocds import package, published_projects
 from marketplace.domain.core.clock import LOCAL_TZ as LOCAL
+from marketplace.domain.supply import ordering
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.forms.bids import RepublishForm
@@ -96,6 +97,10 @@ def _detail_context(project: Project, **extra) -> dict:
         "member": awards.panel_member(project, current_user), "has_award": bool(awards.awards_of(project)),
         "refusals": None, "own_bid": None,
         "steps": overview.project_steps(project), "summary": overview.project_summary(project),
+        # only a draft or a commissioned project (no bidding window: its deadline is its publication)
+        # can come from a 点单会 order; a tendered project's page asks nothing more
+        "from_order": ordering.order_for_project(project.id) if project.published_at is None
+        or project.bid_deadline <= project.published_at else None,
     }
     if records.stage(project) in (ProjectStatus.delivery, ProjectStatus.evaluation, ProjectStatus.evaluated,
                                   ProjectStatus.exited):
