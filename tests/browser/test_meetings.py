@@ -65,7 +65,7 @@ def test_schedule_order_accept_commissioned(page, phone, live_server):
         sign_in(page, live_server, "dh-org", PASSWORD)
         page.get_by_role("navigation", name="主导航").get_by_role("link", name="订单").click()
         assert "待社会组织接单" in page.locator("main").inner_text()
-        page.locator("main a.mono").first.click()
+        page.locator("main td.mono a").first.click()
         page.get_by_role("button", name="接单").click()
         assert "直接委托" in page.locator(".flash").first.inner_text()
         project_link = page.locator(".flash-success a.mono").first
