@@ -3,7 +3,7 @@
 last entry that changed a page of projects (OCDS release ids) is an index-only read
 
 Revision ID: f0a5c0ffee68
-Revises: e6f2a7b10050
+Revises: e7b3c0ffee70
 Create Date: 2026-11-28 00:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f0a5c0ffee68'
-down_revision = 'e6f2a7b10050'
+down_revision = 'e7b3c0ffee70'
 branch_labels = None
 depends_on = None
 
