@@ -4,10 +4,13 @@ writers) keeps the rules when many requests arrive at once; SQLite's readers nev
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from marketplace.domain.core import clock
+from marketplace.domain.core import audit, clock
+from marketplace.domain.integrity import scan
 from marketplace.domain.tender import awards, bids
 from marketplace.extensions import db
-from marketplace.models import Award, Bid, BidReceipt, BidScore, BidStatus, PanelRole, Project, Role, User
+from marketplace.models import (Award, Bid, BidReceipt, BidScore, BidStatus, IntegrityFlag, LetterShingles, PanelRole,
+                                Project, Role, User)
+from tests.domain.test_integrity_flags import _two_competitors_sharing_a_phone
 from tests.factories import bid_data, bidder, make_user, published_project, submitted_bid
 
 
@@ -216,3 +219,20 @@ def test_concurrent_acceptances_keep_the_grade_limit(app):
     assert results.count("ok") == 1, results
     assert db.session.scalar(db.select(db.func.count(ServiceOrder.id)).where(
         ServiceOrder.status == OrderStatus.accepted)) == 1
+
+
+def test_two_scans_at_once_keep_one_flag_and_each_letter_once(app):
+    """The tick's scan job and `flask integrity scan` at the same moment: on PostgreSQL the second waits
+    and finds what the first kept; on SQLite a scan may fail cleanly (the next tick scans again). Either
+    way one flag, each letter stored once, and the chain intact."""
+    project, _a, _b = _two_competitors_sharing_a_phone()
+    with clock.frozen(project.bid_deadline + timedelta(minutes=5)):
+        awards.close_if_due(project)
+        results = _race(app, [scan.scan, scan.scan])
+    assert "ok" in results
+    if db.engine.dialect.name == "postgresql":
+        assert results == ["ok", "ok"]
+    assert db.session.scalar(db.select(db.func.count(IntegrityFlag.id))) == 1
+    digests = db.session.scalars(db.select(LetterShingles.digest)).all()
+    assert len(digests) == len(set(digests)) == 1  # (the factory writes the same letter for both bids)
+    assert audit.verify_chain().ok

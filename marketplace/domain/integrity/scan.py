@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
 
 from marketplace.domain.core import audit, clock, rules
 from marketplace.domain.integrity import signals
@@ -114,11 +114,22 @@ def _evidence(finding: signals.Finding) -> dict[str, Any]:
     return {"rows": finding.rows, "chart": finding.chart}
 
 
+def _one_scan_at_a_time() -> None:
+    """Two scans at once (the tick's job and `flask integrity scan`) would both store the same new
+    letters and open the same flags. On PostgreSQL the second waits for the first to commit, then reads
+    what it kept (a transaction-scoped advisory lock of its own: the chain's lock is not held for the
+    length of a scan, so other writers go on). On SQLite the second scan's first write waits for the
+    first scan's commit, then fails cleanly and the next tick scans again."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(7302)"))
+
+
 def scan(actor: Any = "system", now: datetime | None = None) -> dict[str, int]:
     """Run every signal and keep what it finds: a new finding opens a flag; one already flagged and
     still open gets the latest numbers; a decided flag stays decided (its `last_found_at` moves on).
     Flags no longer found stay on record as they were. One audit entry records the scan."""
     now = now or clock.now()
+    _one_scan_at_a_time()
     cache = shingle_cache()
     findings = find(now, cache)
     keep_shingles(cache)
