@@ -195,3 +195,48 @@ def test_stages_of_listed_projects_are_asked_together(app, count_queries):
         counts.append(n())
     assert counts[0] == counts[1], counts
     assert "流标" in listed.get_data(as_text=True) or "Failed" in listed.get_data(as_text=True)
+
+
+def _codes(html):
+    import re
+
+    return list(dict.fromkeys(re.findall(r"LC-2026-\d{6}", html)))
+
+
+def _link(html, key):
+    import re
+    from html import unescape
+
+    found = re.findall(r'href="(/needs/\?[^"]*)"', html)
+    return next(unescape(h) for h in found if f"{key}=" in h)
+
+
+def test_deep_pages_follow_keys_not_offsets(client, grow_needs):
+    """The pager links with the page's last (or first) key next to ?page=: following them gives the
+    same rows as the numbered pages, and the query starts at the key instead of skipping rows."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    grow_needs(65)
+    first = client.get("/needs/").get_data(as_text=True)
+    walked, html = [], first
+    for n in (2, 3, 4):
+        link = _link(html, "after")
+        assert f"page={n}" in link
+        statements = []
+        listen = lambda conn, cur, statement, *a: statements.append(statement)  # noqa: E731
+        event.listen(Engine, "before_cursor_execute", listen)
+        try:
+            html = client.get(link).get_data(as_text=True)
+        finally:
+            event.remove(Engine, "before_cursor_execute", listen)
+        ids_query = next(s for s in statements if s.lstrip().upper().startswith("SELECT NEEDS.ID")
+                         and "LIMIT" in s.upper())
+        assert "needs.id <" in ids_query, ids_query  # starts at the key (SQLite's dialect writes OFFSET 0)
+        assert _codes(html) == _codes(client.get(f"/needs/?page={n}").get_data(as_text=True))
+        walked.append(_codes(html))
+    assert len(walked[-1]) == 5  # 65 rows, 20 a page: the last page's five
+    back = client.get(_link(html, "before")).get_data(as_text=True)  # page 4 → 3 by its first key
+    assert _codes(back) == walked[1]
+    for odd in ("after=abc", "after=99999999999999", "before=-5", "after="):
+        assert client.get(f"/needs/?page=2&{odd}").status_code == 200

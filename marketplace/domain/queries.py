@@ -56,6 +56,9 @@ class Page:
     total: int | None  # exact, or None when there are more than `cap` rows
     has_next: bool
     cap: int = COUNT_CAP
+    # keyset links: set when the list is ordered by id alone (the pager then links with ?after= / ?before=)
+    first_id: int | None = None
+    last_id: int | None = None
 
     @property
     def pages(self) -> int | None:
@@ -74,19 +77,58 @@ class Page:
         return self.page + 1
 
 
+def _id_order(query: Select[Any], entity: Any) -> bool | None:
+    """True (newest first) or False (oldest first) when the query is ordered by the entity's id alone."""
+    clauses = list(query._order_by_clauses)
+    if len(clauses) != 1:
+        return None
+    clause = clauses[0]
+    modifier = getattr(clause, "modifier", None)
+    element = getattr(clause, "element", clause)
+    if getattr(element, "key", None) != "id" or getattr(element, "table", None) is not entity.__table__:
+        return None
+    if modifier is None:
+        return False
+    name = getattr(modifier, "__name__", "")
+    return True if name == "desc_op" else (False if name == "asc_op" else None)
+
+
 def paginate(query: Select[Any], page: int, per_page: int, options: Sequence[Any] = (),
-             cap: int = COUNT_CAP, total: int | None = None) -> Page:
+             cap: int = COUNT_CAP, total: int | None = None,
+             cursor: tuple[str, int] | None = None) -> Page:
     """A page of an ORM select of one entity, in a bounded number of queries whatever the table's size:
 
     1. the page's ids (`per_page + 1`, to know whether a next page exists) — only the key is read, so
        a deep page walks an index instead of building tens of thousands of joined rows;
     2. those rows, with the eager `options`, in one query;
-    3. the total, counted up to `cap` rows (unless the caller already knows it)."""
+    3. the total, counted up to `cap` rows (unless the caller already knows it).
+
+    Keyset: when the list is ordered by id alone, `cursor` ("after", id) or ("before", id) — what the
+    pager's links carry next to ?page= — starts the page at that key instead of skipping `OFFSET`
+    rows, so following the links to page 2,000 costs what page 2 costs. Without it (a typed ?page=N)
+    the ids are skipped by offset."""
     entity = query.column_descriptions[0]["entity"]
-    ids = list(db.session.scalars(query.with_only_columns(entity.id)
-                                  .limit(per_page + 1).offset((page - 1) * per_page)))
-    has_next = len(ids) > per_page
-    ids = ids[:per_page]
+    newest_first = _id_order(query, entity)
+    keys = query.with_only_columns(entity.id)
+    if newest_first is not None and cursor is not None and page > 1:
+        direction, key = cursor
+        forward = direction == "after"
+        if forward:
+            keys = keys.where(entity.id < key if newest_first else entity.id > key)
+        else:  # the page before: the nearest keys on the other side, read backwards, then put in order
+            keys = keys.where(entity.id > key if newest_first else entity.id < key).order_by(None).order_by(
+                entity.id.asc() if newest_first else entity.id.desc())
+        ids = list(db.session.scalars(keys.limit(per_page + 1)))
+        if forward:
+            has_next = len(ids) > per_page
+            ids = ids[:per_page]
+        else:
+            ids = ids[:per_page][::-1]
+            has_next = True
+    else:
+        ids = list(db.session.scalars(keys.limit(per_page + 1).offset((page - 1) * per_page)))
+        has_next = len(ids) > per_page
+        ids = ids[:per_page]
     items: list[Any] = []
     if ids:
         found = {row.id: row for row in db.session.scalars(
@@ -96,7 +138,9 @@ def paginate(query: Select[Any], page: int, per_page: int, options: Sequence[Any
         bounded = query.with_only_columns(entity.id).order_by(None).limit(cap + 1).subquery()
         counted = db.session.scalar(select(func.count()).select_from(bounded)) or 0
         total = counted if counted <= cap else None
-    return Page(items=items, page=page, per_page=per_page, total=total, has_next=has_next, cap=cap)
+    keyed = newest_first is not None and bool(ids)
+    return Page(items=items, page=page, per_page=per_page, total=total, has_next=has_next, cap=cap,
+                first_id=ids[0] if keyed else None, last_id=ids[-1] if keyed else None)
 
 
 def need_filters(args: Any) -> dict[str, Any]:

@@ -40,6 +40,16 @@ def page_arg() -> int:
     return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
 
 
+def cursor_arg() -> tuple[str, int] | None:
+    """The pager's keyset link (?after=ID or ?before=ID, next to ?page=), or None: a list page then
+    starts at that key instead of skipping rows (queries.paginate)."""
+    for name in ("after", "before"):
+        value = int_arg(name)
+        if value is not None:
+            return name, value
+    return None
+
+
 def int_arg(name: str, source: Any = None) -> int | None:
     """An integer query (or form) parameter that fits the database's integer; None otherwise."""
     value = (source if source is not None else request.args).get(name, type=int)

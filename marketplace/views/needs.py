@@ -17,7 +17,7 @@ from marketplace.domain.supply import match
 from marketplace.extensions import db, limiter
 from marketplace.forms.needs import AssignForm, DecideForm, MergeForm, WishForm
 from marketplace.models import Community, Need, NeedPhoto, NeedStatus, ProjectStatus, Street, User
-from marketplace.views.helpers import form_status, get_or_404, list_context, page_arg
+from marketplace.views.helpers import cursor_arg, form_status, get_or_404, list_context, page_arg
 from marketplace.views.transaction import shows_refusals
 
 bp = Blueprint("needs", __name__)
@@ -59,7 +59,8 @@ def wish():
 @bp.get("/needs/")
 def index():
     filters = queries.need_filters(request.args)
-    page = queries.paginate(queries.needs(current_user, filters), page_arg(), 20, queries.NEED_ROWS)
+    page = queries.paginate(queries.needs(current_user, filters), page_arg(), 20, queries.NEED_ROWS,
+                            cursor=cursor_arg())
     return render_template("needs/list.html", page=page, filters=filters, statuses=list(NeedStatus),
                            **list_context())
 

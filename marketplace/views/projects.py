@@ -24,7 +24,7 @@ from marketplace.forms.bids import RepublishForm
 from marketplace.forms.needs import AnswerForm, QuestionForm, ReasonForm
 from marketplace.forms.projects import CRITERIA_FIELDS, ProjectForm
 from marketplace.models import Category, Community, Need, Project, ProjectStatus, Question, Regime
-from marketplace.views.helpers import form_status, get_or_404, list_context, page_arg, project_for
+from marketplace.views.helpers import cursor_arg, form_status, get_or_404, list_context, page_arg, project_for
 from marketplace.views.helpers import MAX_PAGE
 from marketplace.views.transaction import shows_refusals
 
@@ -34,7 +34,8 @@ bp = Blueprint("projects", __name__, url_prefix="/projects")
 @bp.get("/")
 def index():
     filters = queries.project_filters(request.args)
-    page = queries.paginate(queries.projects(current_user, filters), page_arg(), 20, queries.PROJECT_ROWS)
+    page = queries.paginate(queries.projects(current_user, filters), page_arg(), 20, queries.PROJECT_ROWS,
+                            cursor=cursor_arg())
     records.prime_stages(page.items)
     return render_template("projects/list.html", page=page, filters=filters, statuses=list(ProjectStatus),
                            **list_context())

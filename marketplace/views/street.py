@@ -11,7 +11,7 @@ from marketplace.domain import queries
 from marketplace.domain.core import permissions, records, rules
 from marketplace.extensions import db
 from marketplace.models import Community, Need, NeedStatus, Project, ProjectStatus, Question
-from marketplace.views.helpers import page_arg
+from marketplace.views.helpers import cursor_arg, page_arg
 
 bp = Blueprint("street_desk", __name__, url_prefix="/street")
 
@@ -30,7 +30,8 @@ def index():
         .group_by(Need.status)).all())
     page = queries.paginate(query.order_by(Need.id.desc()), page_arg(), 30,
                             (joinedload(Need.community), joinedload(Need.category)),
-                            total=counts.get(NeedStatus(status), 0) if status else sum(counts.values()))
+                            total=counts.get(NeedStatus(status), 0) if status else sum(counts.values()),
+                            cursor=cursor_arg())
     street_projects = db.session.scalars(select(Project).where(Project.street_id == current_user.street_id)
                                          .order_by(Project.id.desc()).limit(50)).all()
     records.prime_stages(street_projects)
