@@ -255,3 +255,13 @@ def test_the_commission_limit_is_a_rule_on_rules():
     assert ordering.commission_limit() == Decimal("50000")
     assert Grade  # imported for the grade-limit reader
     assert Contract
+
+
+def test_the_matcher_counts_the_capacity_orders_take():
+    from marketplace.domain.supply import match
+
+    meeting, row, _officer, secretary, _org, item = meeting_setup(capacity=10, monthly=12)
+    assert match.as_items([item])[0].capacity_left == 12
+    with at_meeting(meeting):
+        ordering.place(secretary, row, order_data(quantity=7))
+    assert match.as_items([item])[0].capacity_left == 5

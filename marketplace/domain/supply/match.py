@@ -24,6 +24,7 @@ from marketplace.models import (
     Project,
     ProjectStatus,
     ServiceItem,
+    ServiceOrder,
     ServiceStatus,
     VerificationStatus,
 )
@@ -32,8 +33,21 @@ OPEN_NEEDS = (NeedStatus.recorded, NeedStatus.in_review, NeedStatus.approved)
 
 
 def capacity_used(item_ids: list[int]) -> dict[int, int]:
-    """Units (or periods) of each item already taken this month. Orders are not recorded yet: none."""
-    return {}
+    """Units (or periods) of each item already promised by live 点单会 orders (placed or accepted) in the
+    month a new order would start (orders start on the first of next month), in one query."""
+    from marketplace.domain.supply import ordering
+
+    if not item_ids:
+        return {}
+    month = ordering.first_of_next_month(clock.today())
+    used: dict[int, int] = {}
+    for item_id, starts_on, months, quantity in db.session.execute(
+            select(ServiceOrder.item_id, ServiceOrder.starts_on, ServiceOrder.months, ServiceOrder.quantity).where(
+                ServiceOrder.item_id.in_(item_ids), ServiceOrder.status.in_(ordering.LIVE),
+                ServiceOrder.starts_on <= month)):
+        if (month.year, month.month) in ordering.months_of(starts_on, months):
+            used[item_id] = used.get(item_id, 0) + quantity
+    return used
 
 
 def listed_items(category_id: int | None = None) -> list[ServiceItem]:

@@ -252,7 +252,7 @@ def org_refusals(org: Organization, commissioned: bool) -> list[str]:
     return found
 
 
-def _months(starts_on: date, months: int) -> list[tuple[int, int]]:
+def months_of(starts_on: date, months: int) -> list[tuple[int, int]]:
     out = []
     year, month = starts_on.year, starts_on.month
     for _ in range(months):
@@ -276,7 +276,7 @@ def monthly_load(item: ServiceItem, except_id: int | None = None) -> dict[tuple[
     load: dict[tuple[int, int], int] = {}
     for order in db.session.scalars(select(ServiceOrder).where(
             ServiceOrder.item_id == item.id, ServiceOrder.status.in_(LIVE), ServiceOrder.id != (except_id or 0))):
-        for month in _months(order.starts_on, order.months):
+        for month in months_of(order.starts_on, order.months):
             load[month] = load.get(month, 0) + order.quantity
     return load
 
@@ -290,7 +290,7 @@ def capacity_refusals(row: MeetingItem, quantity: int, starts_on: date, months: 
                             "meeting; you asked for %(q)s.", left=max(left, 0), unit=row.item.price_unit,
                             cap=row.capacity, q=quantity)))
     load = monthly_load(row.item, except_id)
-    for year, month in _months(starts_on, months):
+    for year, month in months_of(starts_on, months):
         used = load.get((year, month), 0)
         if used + quantity > row.item.monthly_capacity:
             found.append(str(_l("Over the item's monthly capacity in %(y)s-%(m)02d: %(used)s of %(cap)s %(unit)s "
