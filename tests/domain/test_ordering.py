@@ -265,3 +265,22 @@ def test_the_matcher_counts_the_capacity_orders_take():
     with at_meeting(meeting):
         ordering.place(secretary, row, order_data(quantity=7))
     assert match.as_items([item])[0].capacity_left == 5
+
+
+def test_publishing_tells_the_organizations_the_matcher_ranks_for_the_project():
+    from tests.factories import approved_need, project_data
+
+    need, officer = approved_need()
+    project = projects.create(officer, [need], project_data(officer))
+    org_user = make_user(Role.organization)  # no category of its own: the category match alone misses it
+    listed_service(org_user=org_user, category=project.category, name="老年助餐配送服务",
+                   description="每日为社区独居老人、高龄老人送午餐上门，开设社区助餐点，少油少盐", audience="独居老人、高龄老人")
+    unrelated = make_user(Role.organization)
+    listed_service(org_user=unrelated, name="青少年编程兴趣班", description="为中小学生开设图形化编程课程",
+                   audience="中小学生")
+    projects.publish(officer, project)
+    told = {n.user_id: n for n in db.session.query(Notification).filter(Notification.kind.in_(
+        ("project.published", "project.matched")))}
+    assert org_user.id in told and told[org_user.id].kind == "project.matched"
+    assert told[org_user.id].params["service"] == "老年助餐配送服务"
+    assert unrelated.id not in told

@@ -51,6 +51,8 @@ def render(kind: str, params: dict[str, Any]) -> str:
         return _("Reminder: evaluate project %(code)s (考榜) by %(date)s.", **params)
     if kind == "reminder.milestone":
         return _("Reminder: milestone “%(output)s” of project %(code)s is due on %(date)s.", **params)
+    if kind == "project.matched":
+        return _("A new project fits your service “%(service)s”: %(code)s “%(title)s” is open for bids.", **params)
     if kind == "meeting.invited":
         return _("Your community is invited to the ordering meeting (点单会) %(code)s “%(title)s” on %(date)s.",
                  **params)

@@ -160,14 +160,30 @@ def publish(actor: User, project: Project) -> None:
     audit.append(actor, "project.published", project, {
         "bid_deadline": project.bid_deadline.isoformat(), "qa_deadline": project.qa_deadline.isoformat(),
         "budget_cap": str(project.budget_cap), "criteria": project.criteria})
-    org_users = db.session.scalars(
+    org_users = list(db.session.scalars(
         select(User).join(Organization, User.organization_id == Organization.id)
         .join(organization_categories, organization_categories.c.organization_id == Organization.id)
         .where(User.role == Role.organization, Organization.status == VerificationStatus.verified,
-               organization_categories.c.category_id == project.category_id))
+               organization_categories.c.category_id == project.category_id)))
+    told = {u.id for u in org_users}
     notify.notify(org_users, "project.published", {"code": project.code, "title": project.title},
                   f"/projects/{project.code}")
-    from marketplace.domain.supply import ordering  # a project drafted from a 点单会 order invites its organizations
+    # 供需精准匹配: also the organizations whose listed services the matcher ranks for the project (the
+    # same ranking as a need's page), covering its street and sharing a concept with it beyond the audience
+    from marketplace.domain.supply import match, ordering  # the supply side sits beside the tender stage
+
+    text = "\n".join(p for p in (project.title, project.scope, project.outputs) if p)
+    fitting: dict[int, str] = {}
+    for found in match.rank(text, street=project.street.name, limit=20, category_code=project.category.code):
+        if found.match.specific and found.service.covers(project.street_id):
+            fitting.setdefault(found.service.organization_id, found.service.name)
+    if fitting:
+        for org_id, service in fitting.items():
+            users = [u for u in db.session.scalars(select(User).where(
+                User.organization_id == org_id, User.role == Role.organization)) if u.id not in told]
+            told.update(u.id for u in users)
+            notify.notify(users, "project.matched", {"code": project.code, "title": project.title,
+                                                     "service": service}, f"/projects/{project.code}")
 
     invited = ordering.invited_org_ids(project)
     if invited:
