@@ -245,3 +245,23 @@ def test_deep_pages_follow_keys_not_offsets(client, grow_needs):
     assert _codes(back) == walked[1]
     for odd in ("after=abc", "after=99999999999999", "before=-5", "after="):
         assert client.get(f"/needs/?page=2&{odd}").status_code == 200
+
+
+def test_community_desk_is_bounded_at_10_and_1000_rows(app, grow_needs, count_queries):
+    """The secretary's desk, dashboard and notifications: the same queries at 10 and 1,000 needs."""
+    from marketplace.models import Need
+
+    grow_needs(1)
+    community_id = db.session.scalar(db.select(Need.community_id))
+    secretary = make_user(Role.secretary, community_id=community_id)
+    db.session.commit()
+    client = app.test_client()
+    Auth(client).login(secretary.username)
+    counts = []
+    for size in (10, 990):
+        grow_needs(size)
+        with count_queries() as n:
+            for url in ("/community/", "/dashboard", "/notifications/"):
+                assert client.get(url).status_code == 200, url
+        counts.append(n())
+    assert counts[0] == counts[1], counts
