@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
@@ -69,7 +69,9 @@ class ProgressPhoto(TimestampMixin, db.Model):
 
 class Complaint(TimestampMixin, db.Model):
     __tablename__ = "complaints"
-    __table_args__ = (CheckConstraint("status = 'pending' OR decision_reason IS NOT NULL", name="decided_has_reason"),)
+    __table_args__ = (CheckConstraint("status = 'pending' OR decision_reason IS NOT NULL", name="decided_has_reason"),
+                      # the street's pending complaints found from the few pending rows, not by probing every project
+                      Index("ix_complaints_status_project", "status", "project_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
