@@ -11,6 +11,7 @@ from marketplace.domain.core import permissions, uploads
 from marketplace.domain.core.errors import DomainError
 from marketplace.domain.tender import awards, bids
 from marketplace.domain.core.clock import LOCAL_TZ as LOCAL
+from marketplace.domain.supply import match
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.forms.bids import BidForm, PartnerForm
@@ -39,7 +40,9 @@ def _page(project: Project, form: BidForm | None = None, partner_form: PartnerFo
     return render_template("bids/edit.html", project=project, bid=bid, form=form,
                            partner_form=partner_form or PartnerForm(), refusals=bids.refusals(org, project),
                            open=permissions.can(current_user, "project.open_for_bids", project), confirm=BaseForm(),
-                           slot=awards.roadshow_slot(bid) if bid else None), status
+                           slot=awards.roadshow_slot(bid) if bid else None,
+                           partners=match.partners_for(project, org)
+                           if bid is not None and permissions.can(current_user, "bid.edit", bid) else []), status
 
 
 @bp.get("/projects/<code>/bid")

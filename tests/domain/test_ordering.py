@@ -284,3 +284,29 @@ def test_publishing_tells_the_organizations_the_matcher_ranks_for_the_project():
     assert org_user.id in told and told[org_user.id].kind == "project.matched"
     assert told[org_user.id].params["service"] == "老年助餐配送服务"
     assert unrelated.id not in told
+
+
+def test_the_partner_finder_offers_eligible_complementary_organizations():
+    from marketplace.domain.supply import match
+    from marketplace.domain.tender import bids
+    from tests.factories import bid_data, published_project
+
+    project, _officer = published_project()
+    lead = make_user(Role.organization)
+    listed_service(org_user=lead, category=project.category, name="老年助餐配送服务",
+                   description="每日为独居老人送午餐上门", audience="独居老人")
+    bids.save(lead, project, bid_data())
+    helper = make_user(Role.organization)
+    listed_service(org_user=helper, category=project.category, name="社区助餐点运营",
+                   description="开设社区助餐点，为独居老人、高龄老人提供午餐，少油少盐", audience="独居老人、高龄老人")
+    banned = make_user(Role.organization)
+    listed_service(org_user=banned, category=project.category, name="长者食堂配餐",
+                   description="长者食堂为独居老人配送午餐", audience="独居老人")
+    db.session.add(NationalListEntry(organization_id=banned.organization_id, kind=list(NationalList)[0],
+                                     listed_on=date(2026, 11, 1), source="民政部门"))
+    db.session.flush()
+    found = match.partners_for(project, lead.organization)
+    names = [p.organization.id for p in found]
+    assert helper.organization_id in names
+    assert lead.organization_id not in names and banned.organization_id not in names
+    assert found[0].reasons

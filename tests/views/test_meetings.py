@@ -176,3 +176,19 @@ def test_someone_else_cannot_answer_or_order(client, auth):
         auth.login("sec2", PASSWORD)
         assert client.get(f"/meetings/{meeting.code}/items/{row.id}/order").status_code == 403
     assert db.session.get(ServiceOrder, order.id).status is OrderStatus.placed
+
+
+def test_a_lead_sees_partners_who_might_complement_it_on_its_intent_letter(client, auth):
+    from marketplace.domain.tender import bids
+    from tests.factories import bid_data, published_project
+
+    project, _officer = published_project()
+    lead = make_user(Role.organization, username="lead1")
+    bids.save(lead, project, bid_data())
+    helper = make_user(Role.organization)
+    listed_service(org_user=helper, category=project.category, name="社区助餐点运营",
+                   description="开设社区助餐点，为独居老人、高龄老人配送午餐，少油少盐", audience="独居老人、高龄老人")
+    db.session.commit()
+    auth.login("lead1", PASSWORD)
+    page = client.get(f"/projects/{project.code}/bid").get_data(as_text=True)
+    assert "社区助餐点运营" in page and helper.organization.uscc in page

@@ -177,3 +177,38 @@ def recommend(org: Organization, limit: int = 10) -> list[Recommendation]:
 
 def listed_count() -> int:
     return db.session.scalar(select(func.count(ServiceItem.id)).where(ServiceItem.status == ServiceStatus.listed)) or 0
+
+
+# --- 联合揭榜: a partner finder for a lead ----------------------------------------------------------------
+
+@dataclass
+class Partner:
+    organization: Organization
+    service: ServiceItem
+    reasons: list[str]
+
+
+def partners_for(project: Project, lead: Organization, limit: int = 5) -> list[Partner]:
+    """Organizations a lead preparing a joint bid might invite: the matcher's ranking of listed services
+    for the project (its text, street and category), keeping those that cover the project's street,
+    complement the lead's own services (a service the lead already offers under the same name is left
+    out) and whose organization is eligible for the project now (the same refusals as a bid); one
+    service per organization, best first."""
+    from marketplace.domain.tender.bids import refusals  # the tender stage sits above the supply side
+
+    own = set(db.session.scalars(select(ServiceItem.name).where(ServiceItem.organization_id == lead.id,
+                                                                ServiceItem.status == ServiceStatus.listed)))
+    text = "\n".join(p for p in (project.title, project.scope, project.outputs) if p)
+    out: list[Partner] = []
+    seen = {lead.id}
+    for found in rank(text, street=project.street.name, limit=30, category_code=project.category.code):
+        service = found.service
+        if service.organization_id in seen or service.name in own or not service.covers(project.street_id):
+            continue
+        seen.add(service.organization_id)
+        if refusals(service.organization, project):
+            continue
+        out.append(Partner(service.organization, service, found.reasons[:3]))
+        if len(out) >= limit:
+            break
+    return out
