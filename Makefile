@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP = wsgi.py
 
-.PHONY: run test install translations migrate seed system-deps babel-extract babel-update bench bench-http clean
+.PHONY: run test install translations migrate seed system-deps checkers babel-extract babel-update bench bench-http clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,13 +29,20 @@ run: translations seed
 	@echo "Serving on http://$(HOST):$(PORT)  (demo accounts above; password Licang-2026)"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-# Chromium and a CJK font for the browser tests, through apt when missing.
+# Chromium, a CJK font, Java and npm for the browser tests, through apt when missing.
 system-deps:
 	@sh scripts/ensure-browser.sh
 
+# axe-core and the Nu HTML checker (vnu-jar), test-only, pinned by package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+checkers: system-deps node_modules/.installed
+
 # The whole suite on SQLite; when TEST_DATABASE_URL is set (.ci/run sets it), the PostgreSQL pass runs
 # at the same time, one pass per core (each pass is one process); the SQLite pass's output follows.
-test: translations system-deps
+test: translations system-deps checkers
 	@if [ -z "$$TEST_DATABASE_URL" ]; then exec $(BIN)/pytest $(PYTEST_ARGS); fi; \
 	echo "--- SQLite and PostgreSQL ($$TEST_DATABASE_URL) passes side by side; PostgreSQL's output first"; \
 	log=$$(mktemp); (TEST_DATABASE_URL= $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) >$$log 2>&1; echo $$? >$$log.rc) & \
@@ -62,4 +69,4 @@ bench-http: translations
 	$(BIN)/python bench/http.py --postgres $(BENCH_POSTGRES) $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) instance/test.db .pytest_cache
+	rm -rf $(VENV) instance/test.db .pytest_cache node_modules

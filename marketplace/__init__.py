@@ -73,6 +73,9 @@ def create_app(config: str | config_module.Config | None = None, **overrides: An
     from marketplace.views import register_blueprints, transaction
     from marketplace.views.errors import register_error_handlers
 
+    from marketplace.domain.core import follow
+
+    follow.init()  # followers told when a need or project changes stage
     register_blueprints(app)
     init_admin(app)
     register_cli(app)

@@ -7,6 +7,8 @@ ever deleted (records are kept). Every save is written to the audit chain with w
 
 from __future__ import annotations
 
+import enum
+import re
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +19,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 from flask_admin.form import BaseForm as AdminBaseForm
 from flask_admin.theme import Bootstrap4Theme
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -96,13 +99,107 @@ def _local_datetime(view: Any, value: datetime, name: str) -> str:
     return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
+def _yes_no(view: Any, value: bool, name: str) -> str:
+    return _("Yes") if value else _("No")
+
+
+def _enum_label(view: Any, value: enum.Enum, name: str) -> str:
+    return str(getattr(value, "label", value.value))
+
+
+# Every column and relation the console shows, in the district's words (Flask-Admin would
+# otherwise print the attribute name: "Grade Review Reason").
+COLUMN_LABELS = {
+    "id": _l("ID"), "name": _l("Name"), "code": _l("Code"), "name_en": _l("English name"),
+    "created_at": _l("Recorded"), "kind": _l("Kind"), "note": _l("Note"), "title": _l("Title"),
+    "username": _l("Username"), "display_name": _l("Name"), "email": _l("E-mail"), "phone": _l("Phone"),
+    "role": _l("Role"), "active": _l("Active"), "last_login_at": _l("Last sign-in"),
+    "totp_enabled_at": _l("Two-factor since"), "session_version": _l("Session version"),
+    "community": _l("Community"), "communities": _l("Communities"), "street": _l("Street"),
+    "streets": _l("Streets"), "organization": _l("Organization"), "department": _l("Department"),
+    "expert_profile": _l("Expert profile"), "affiliations": _l("Affiliations"), "user": _l("Person"),
+    "users": _l("Accounts"), "employer": _l("Employer"), "fields": _l("Fields of expertise"),
+    "third_party": _l("Third-party evaluator"), "bio": _l("Biography"), "started_on": _l("Started on"),
+    "ended_on": _l("Ended on"), "uscc": _l("Unified social credit code"), "org_type": _l("Type"),
+    "registered_on": _l("Registered on"), "legal_representative": _l("Legal representative"),
+    "contact_name": _l("Contact person"), "contact_phone": _l("Contact phone"),
+    "contact_email": _l("Contact e-mail"), "address": _l("Address"), "description": _l("Description"),
+    "alliance": _l("Alliance"), "status": _l("Verification"), "status_reason": _l("Reason of the decision"),
+    "verified_at": _l("Verified at"), "grade": _l("Rating grade"), "grade_valid_from": _l("Grade valid from"),
+    "grade_valid_until": _l("Grade valid until"), "grade_review_reason": _l("Reason for rating review"),
+    "categories": _l("Service categories"), "category": _l("Service category"),
+    "national_list_entries": _l("National list entries"), "listed_on": _l("Listed on"),
+    "removed_on": _l("Removed on"), "source": _l("Source"), "sections": _l("Sections"),
+    "logo_text": _l("Logo text"), "points": _l("Points"), "reason": _l("Reason"), "project": _l("Project"),
+    "occurred_on": _l("Occurred on"), "day": _l("Date"), "seq": "#", "actor": _l("Actor"),
+    "actor_label": _l("Actor"), "action": _l("Action"), "subject_type": _l("Subject"), "subject_id": "ID",
+    "payload": _l("Content"), "payload_digest": _l("Content digest"), "prev_hash": _l("Previous hash"),
+    "hash": _l("Hash"), "version": _l("Version"), "private": _l("Private part"),
+    "private_digest": _l("Private part digest"), "nonce": _l("Nonce"), "service_items": _l("Service items"),
+    "projects": _l("Projects"), "needs": _l("Needs"), "organizations": _l("Organizations"),
+}
+
+
 class SecureModelView(_Guarded, ModelView):
     form_base_class = AdminForm
-    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: _local_datetime}
-    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: _local_datetime}
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: _local_datetime, bool: _yes_no,
+                              enum.Enum: _enum_label}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: _local_datetime, bool: _yes_no,
+                                     enum.Enum: _enum_label}
     can_delete = False  # records are kept, never hard-deleted
     can_view_details = True
     page_size = 50
+
+    def __init__(self, model: Any, session: Any, **kwargs: Any) -> None:
+        # Labels for every column; enums shown, filtered and chosen by their label in the reader's
+        # language (Flask-Admin turns choices into plain text at start-up, so the labels are put in
+        # per request: the type formatter for lists and details, the forms and the filters below).
+        self.column_labels = {**COLUMN_LABELS, **(self.column_labels or {})}
+        form_choices = dict(self.form_choices or {})
+        self._labelled_enums: dict[str, Any] = {}
+        for attr in inspect(model).column_attrs:
+            enum_class = getattr(attr.columns[0].type, "enum_class", None)
+            if enum_class is not None and hasattr(enum_class, "__labels__"):
+                form_choices.setdefault(attr.key, [(m.value, m.label) for m in enum_class])
+                self._labelled_enums[attr.key] = enum_class
+        if model is CreditEvent:
+            from marketplace.domain.credit.ledger import event_label
+
+            self.column_formatters = {**(self.column_formatters or {}),
+                                      "kind": lambda v, c, m, p: event_label(m.kind)}
+        self.form_choices = form_choices
+        super().__init__(model, session, **kwargs)
+
+    def _in_the_readers_language(self, form: Any) -> Any:
+        """The form class is built once, at start-up: its drop-downs' labels are set per request."""
+        for key, enum_class in self._labelled_enums.items():
+            field = getattr(form, key, None)
+            if field is not None and getattr(field, "choices", None) is not None:
+                field.choices = [(m.value, str(m.label)) for m in enum_class]
+        return form
+
+    def _get_filter_groups(self) -> Any:
+        groups = super()._get_filter_groups()
+        for items in (groups or {}).values():
+            for item in items:
+                options = item.get("options")
+                if not options:
+                    continue
+                values = {str(v) for v, _label in options}
+                for enum_class in self._labelled_enums.values():
+                    if values <= {m.value for m in enum_class}:
+                        item["options"] = [(v, str(enum_class(v).label)) for v, _label in options]
+                        break
+        return groups
+
+    def create_form(self, obj: Any = None) -> Any:
+        return self._in_the_readers_language(super().create_form(obj))
+
+    def edit_form(self, obj: Any = None) -> Any:
+        return self._in_the_readers_language(super().edit_form(obj))
+
+    def prettify_name(self, name: str) -> str:
+        return str(COLUMN_LABELS.get(name, super().prettify_name(name)))
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         changes = _changes(model)
@@ -298,7 +395,7 @@ def init_admin(app: Flask) -> Admin:
         index_view=SecureIndexView(name=_l("Overview"), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/master.html"),
     )
-    geo, people, orgs, system = _l("Geography"), _l("People"), _l("Organizations"), _l("System")
+    geo, people, orgs, system = _l("Geography"), _l("Staff and experts"), _l("Organizations"), _l("System")
     admin.add_view(RulesView(name=_l("Rules"), endpoint="rules", category=system))
     admin.add_view(LocalDayOffView(LocalDayOff, db, name=_l("Local days off"), category=system))
     admin.add_view(UserView(User, db, name=_l("Users"), category=people))
@@ -317,7 +414,11 @@ def init_admin(app: Flask) -> Admin:
     return admin
 
 
-_INLINE_NOOPS = (('href="javascript:void(0)"', 'href="#"'), (' onclick="return false;"', ""))
+_INLINE_NOOPS = (('href="javascript:void(0)"', 'href="#"'), (' onclick="return false;"', ""),
+                 # valid HTML: a form posting to its own page has no empty action; a blank choice has a text
+                 ('<form action="" ', "<form "), ('value="__None"> </option>', 'value="__None">—</option>'),
+                 ('value="__None"></option>', 'value="__None">—</option>'))
+_WIDE_CELL, _HEADER_CELL = re.compile(r'colspan="999"'), re.compile(r"<th[\s>]")
 
 
 def _without_inline_script(response: Any) -> Any:
@@ -328,5 +429,11 @@ def _without_inline_script(response: Any) -> Any:
         html = response.get_data(as_text=True)
         for inline, plain in _INLINE_NOOPS:
             html = html.replace(inline, plain)
+        if 'colspan="999"' in html:  # the empty list's row spans the list's real columns
+            head = html[html.find("<thead"):html.find("</thead>")]
+            html = _WIDE_CELL.sub(f'colspan="{max(len(_HEADER_CELL.findall(head)), 1)}"', html)
+        # Flask-Admin's base template opens <html> without a language
+        lang = "zh-CN" if str(get_locale() or "").startswith("zh") else "en"
+        html = html.replace("<!DOCTYPE html>\n<html>", f'<!DOCTYPE html>\n<html lang="{lang}">', 1)
         response.set_data(html)
     return response

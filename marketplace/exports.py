@@ -8,6 +8,8 @@
   formula — in CSV it is prefixed with an apostrophe, in Excel it is a text cell marked "quote
   prefix" (shown as typed). Control characters a spreadsheet cannot hold are dropped.
 * Real values in Excel: numbers stay numbers and dates stay dates (local time, Excel has no zones).
+  The header row is frozen and filtered; the files are named in the reader's language with the
+  day (需求清单-2026-11-28.xlsx), the sheet after the list.
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ from typing import Any
 
 from flask import Response, current_app, send_file, stream_with_context
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
 from sqlalchemy import Select
 
+from marketplace.domain.core import clock
 from marketplace.domain.core.clock import LOCAL_TZ
 from marketplace.extensions import db
 
@@ -35,6 +40,25 @@ BATCH = 1000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # XML 1.0 cannot hold them
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TITLES = {"needs": _l("Needs list"), "projects": _l("Projects list"), "services": _l("Service catalogue"),
+          "red-black-list": _l("Red and black list")}
+
+
+def title(name: str) -> str:
+    """The list's name in the reader's language (the sheet's name; the file's, with the day)."""
+    return re.sub(r"[\\/*?:\[\]]", "", str(TITLES.get(name, name)))[:31]
+
+
+def file_name(name: str, extension: str) -> str:
+    return f"{title(name)}-{clock.today().isoformat()}.{extension}"
+
+
+def disposition(name: str, extension: str) -> str:
+    """An attachment named in Chinese (RFC 6266 filename*), with an ASCII name for old clients."""
+    from urllib.parse import quote
+
+    return (f'attachment; filename="{name}.{extension}"; '
+            f"filename*=UTF-8''{quote(file_name(name, extension))}")
 
 
 def batched(query: Select[Any], key: Any, size: int | None = None) -> Iterator[Any]:
@@ -116,7 +140,8 @@ def write_xlsx(target: Any, name: str, header: Sequence[Any], rows: Iterable[Seq
     """Write the sheet to `target` (a path or a binary file); `progress(n)` every BATCH rows.
     Returns the number of rows written."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(name)
+    sheet = book.create_sheet(title(name))
+    sheet.freeze_panes = "A2"  # (before the first row: write-only sheets write their views first)
     sheet.append([_xlsx_cell(sheet, str(h)) for h in header])
     count = 0
     for row in rows:
@@ -124,6 +149,7 @@ def write_xlsx(target: Any, name: str, header: Sequence[Any], rows: Iterable[Seq
         count += 1
         if progress is not None and count % BATCH == 0:
             progress(count)
+    sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(header), 1))}{count + 1}"
     book.save(target)
     return count
 
@@ -132,7 +158,7 @@ def _xlsx(name: str, header: list[str], rows: Iterable[Sequence[Any]]) -> Respon
     spool = tempfile.TemporaryFile(prefix="export-")  # sent from disk, closed by the server after
     write_xlsx(spool, name, header, rows)
     spool.seek(0)
-    return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=f"{name}.xlsx", max_age=0)
+    return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=file_name(name, "xlsx"), max_age=0)
 
 
 def _csv(name: str, header: list[str], rows: Iterable[Sequence[Any]]) -> Response:
@@ -157,4 +183,4 @@ def _csv(name: str, header: list[str], rows: Iterable[Sequence[Any]]) -> Respons
         yield buffer.getvalue()
 
     return Response(stream_with_context(lines()), content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename={name}.csv"})
+                    headers={"Content-Disposition": disposition(name, "csv")})

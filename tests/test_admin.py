@@ -170,3 +170,23 @@ def test_admin_creates_a_secretary_only_with_a_community(app, world):
     assert created is not None and created.community_id == ids["community"]
     assert created.password_hash.startswith("$argon2id$")
     assert Auth(app.test_client()).login("newsec", "Secret-lantern-123").status_code == 302
+
+
+def test_the_console_is_in_chinese_with_its_landmarks(app, world):
+    """Labels and enums in Chinese (人员, not 人数), the page's language set, banner/navigation/main."""
+    users, ids = world
+    client = app.test_client()
+    Auth(client).login(users[Role.admin].username)
+    index = client.get("/admin/").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in index and "<main" in index and "<header>" in index
+    assert "人员" in index and "人数" not in index and "Toggle navigation" not in index
+    form = client.get("/admin/organization/new/").get_data(as_text=True)
+    for english in ("Grade Review Reason", "Legal Representative", "Contact Email", ">social_group<", 'action=""',
+                    "X-UA-Compatible", "Social group"):
+        assert english not in form, english
+    assert "法定代表人" in form and "社会团体" in form
+    listing = client.get("/admin/affiliation/").get_data(as_text=True)
+    body = listing.split("<tbody", 1)[-1]
+    assert ">board<" not in body and "理事" in body, body[:3000]
+    details = client.get(f"/admin/expertprofile/details/?id={ids['expertprofile']}").get_data(as_text=True)
+    assert "Third Party" not in details and "第三方评估" in details and "否" in details

@@ -77,9 +77,40 @@ def _refuse(message: Any):
     return pre_validate
 
 
+class _ValidMarkup:
+    """How every field is rendered, so that pages with several forms stay valid HTML: the CSRF
+    token carries no id (several forms on a page would repeat it), a field of a prefixed form does
+    not take the focus (two forms would both claim it), and a required drop-down without an empty
+    first option is not marked `required` (HTML asks for a placeholder option then; it always has a
+    value anyway)."""
+
+    def render_field(self, field: Any, render_kw: dict) -> Any:
+        render_kw = dict(render_kw)
+        if field.type == "CSRFTokenField":
+            render_kw.setdefault("id", False)
+        if field.name != field.short_name and (field.render_kw or {}).get("autofocus"):
+            render_kw["autofocus"] = False
+        if field.type in ("SelectField", "QuerySelectField", "Select2Field") and "required" not in render_kw:
+            first = next(iter(field.iter_choices()), None)
+            if first is not None and str(first[0]) not in ("", "__None"):
+                render_kw["required"] = False
+        return super().render_field(field, render_kw)  # type: ignore[misc]
+
+
+def id_prefixed(form: Any, prefix: str) -> Any:
+    """Give the fields of one of several forms on a page ids of their own (names unchanged), so
+    each label points at its own field."""
+    for field in form:
+        if field.type != "CSRFTokenField":
+            field.id = f"{prefix}-{field.id}"
+    return form
+
+
 class SafeInput:
     """Mixed into every form of the product (and the console's): the checks above, before the
     field's own validators, which then do not run on that field."""
+
+    Meta = _ValidMarkup
 
     def validate(self, extra_validators: Any = None) -> bool:
         refused = False

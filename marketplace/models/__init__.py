@@ -56,7 +56,7 @@ from marketplace.models.enums import SEVERITY_ORDER, FlagStatus, Severity, Signa
 from marketplace.models.integrity import FlagLook, IntegrityFlag, LetterShingles, flag_projects
 from marketplace.models.geography import Category, Community, Department, Street
 from marketplace.models.needs import Need, NeedPhoto, NeedReview, Wish
-from marketplace.models.notifications import Notification
+from marketplace.models.notifications import Follow, Notification
 from marketplace.models.projects import Project, Question, project_communities
 from marketplace.models.organizations import (
     NationalListEntry,
@@ -83,7 +83,7 @@ __all__ = [
     "Intervention", "InterventionStatus", "Milestone", "MilestoneStatus", "Party", "ProgressPhoto",
     "ProgressReport", "ReportTemplate", "SurveyCode",
     "Appeal", "AppealStatus", "ExemplaryProposal", "ListEntry", "ListKind", "ListPeriod", "ListStatus",
-    "organization_categories", "organization_streets", "Counter", "Need", "NeedPhoto", "NeedReview", "NeedSource", "NeedStatus", "Notification", "Project",
+    "organization_categories", "organization_streets", "Counter", "Need", "NeedPhoto", "NeedReview", "NeedSource", "NeedStatus", "Notification", "Follow", "Project",
     "ExportJob", "ExportStatus", "PriceBasis", "ServiceItem", "ServiceItemPhoto", "ServiceStatus", "service_item_streets",
     "MeetingItem", "MeetingStatus", "OrderOutcome", "OrderStatus", "OrderingMeeting", "ServiceOrder", "Shortlist",
     "meeting_communities", "order_needs",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.extensions import db
@@ -21,3 +21,24 @@ class Notification(TimestampMixin, db.Model):
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     link: Mapped[str] = mapped_column(String(255))
     read_at: Mapped[datetime | None]
+
+
+class Follow(TimestampMixin, db.Model):
+    """Someone following a need or a project: a signed-in person (told in-app and by mail when they
+    have an address) or an e-mail address, which counts once its owner has confirmed it through the
+    link mailed to it. The token is that link's and the unsubscribe link's secret."""
+
+    __tablename__ = "follows"
+    __table_args__ = (
+        CheckConstraint("(project_id IS NULL) <> (need_id IS NULL)", name="follow_one_subject"),
+        CheckConstraint("(user_id IS NULL) <> (email IS NULL)", name="follow_person_or_address"),
+        Index("ix_follows_project", "project_id"),
+        Index("ix_follows_need", "need_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
+    need_id: Mapped[int | None] = mapped_column(ForeignKey("needs.id"))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    confirmed_at: Mapped[datetime | None]

@@ -21,6 +21,7 @@ def register_blueprints(app: Flask) -> None:
         district,
         exports,
         figures,
+        follow,
         integrity,
         needs,
         notifications,
@@ -33,5 +34,5 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (public, auth, dashboard, organizations, district, needs, community, street, reviews,
-                   projects, notifications, bids, awards, delivery, lists, audit, figures, exports, integrity, services, meetings, api):
+                   projects, notifications, bids, awards, delivery, lists, audit, figures, exports, integrity, services, meetings, api, follow):
         app.register_blueprint(module.bp)

@@ -12,7 +12,7 @@ from marketplace.domain.core import permissions, records, rules
 from marketplace.domain.tender import awards, bids
 from marketplace.domain.core.clock import LOCAL_TZ
 from marketplace.extensions import db
-from marketplace.forms import BaseForm
+from marketplace.forms import BaseForm, id_prefixed
 from marketplace.forms.bids import DecisionForm, ObjectionForm, RepublishForm, RoadshowForm
 from marketplace.forms.needs import review_form
 from marketplace.models import Bid, BidScore, Objection, PanelRole, User
@@ -107,7 +107,7 @@ def review(code: str):
         for bid in competing:
             mine[bid.id] = db.session.scalar(select(BidScore).where(BidScore.bid_id == bid.id,
                                                                     BidScore.member_id == member.id))
-            forms[bid.id] = review_form(criteria, _labels())
+            forms[bid.id] = id_prefixed(review_form(criteria, _labels()), f"bid{bid.id}")
     status = 200
     action = request.form.get("action")
     if request.method == "POST" and action in ("declare", "recuse"):
@@ -126,7 +126,7 @@ def review(code: str):
     elif request.method == "POST":
         bid = get_or_404(select(Bid).where(Bid.id == int_arg("bid_id", request.form),
                                            Bid.project_id == project.id))
-        form = forms[bid.id] = review_form(criteria, _labels(), request.form)
+        form = forms[bid.id] = id_prefixed(review_form(criteria, _labels(), request.form), f"bid{bid.id}")
         if form.validate_on_submit():
             awards.score(current_user, bid, {k: {"score": getattr(form, f"{k}_score").data,
                                                  "reason": getattr(form, f"{k}_reason").data} for k in criteria})

@@ -48,4 +48,4 @@ def download(job_id: str):
     path = export_jobs.file_of(job)
     if job.status is not ExportStatus.done or not path.exists():
         abort(404)
-    return send_file(path, mimetype=exports.XLSX, as_attachment=True, download_name=f"{job.table}.xlsx", max_age=0)
+    return send_file(path, mimetype=exports.XLSX, as_attachment=True, download_name=exports.file_name(job.table, "xlsx"), max_age=0)

@@ -47,3 +47,14 @@ def test_survey_sheet_has_one_qr_code_per_household(app):
     reader = PdfReader(BytesIO(data))
     assert len(reader.pages) == 2
     assert codes[0].code in reader.pages[0].extract_text() and codes[13].code in reader.pages[1].extract_text()
+
+
+def test_every_page_has_the_district_header_and_its_number_and_the_report_ends_with_signatures(app):
+    project = evaluated()
+    pages = [page.extract_text() for page in PdfReader(BytesIO(reports._build(project))).pages]
+    assert len(pages) >= 2
+    for number, text in enumerate(pages, start=1):
+        assert f"第 {number} 页，共 {len(pages)} 页" in text
+        assert "青岛市李沧区" in text and project.code in text
+    last = pages[-1]
+    assert "签字盖章" in last and "承接组织" in last and "区民政局" in last and project.street.name in last

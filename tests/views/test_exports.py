@@ -91,3 +91,24 @@ def test_a_csv_that_fails_half_way_says_it_is_incomplete(app):
                                             ("\rx", "'\rx"), ("a=b", "a=b"), ("", "")])
 def test_csv_neutralisation(value, expected):
     assert exports.neutralised(value) == expected
+
+
+def test_excel_has_a_frozen_filtered_header_and_a_chinese_name_with_local_times(client):
+    from urllib.parse import unquote
+
+    from marketplace.domain.core.clock import LOCAL_TZ
+    from tests.factories import published_project
+
+    project, _officer = published_project()
+    db.session.commit()
+    response = client.get("/projects/export.xlsx")
+    disposition = unquote(response.headers["Content-Disposition"])
+    assert "项目清单-2026-11-26.xlsx" in disposition
+    book = load_workbook(io.BytesIO(response.data))
+    sheet = book.active
+    assert sheet.title == "项目清单" and sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}2"
+    deadline = list(sheet.iter_rows(min_row=2))[0][8].value
+    assert deadline == project.bid_deadline.astimezone(LOCAL_TZ).replace(tzinfo=None)  # Asia/Shanghai
+    csv_disposition = unquote(client.get("/needs/export.csv").headers["Content-Disposition"])
+    assert 'filename="needs.csv"' in csv_disposition and "需求清单-2026-11-26.csv" in csv_disposition

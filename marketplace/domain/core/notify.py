@@ -72,6 +72,13 @@ def render(kind: str, params: dict[str, Any]) -> str:
                  "street publishes it.", **params)
     if kind == "order.project_published":
         return _("Project %(code)s “%(title)s”, drafted from your order, is open for bids: you are invited.", **params)
+    if kind in ("follow.project", "follow.need"):
+        from marketplace.domain.core.follow import status_label
+
+        text = (_("Project %(code)s “%(title)s” you follow is now: %(status)s.") if kind == "follow.project"
+                else _("Need %(code)s “%(title)s” you follow is now: %(status)s."))
+        return text % {"code": params["code"], "title": params["title"],
+                       "status": status_label(kind, params["status"])}
     if kind == "wish.handled":
         return _("A micro-wish was handled.")
     return kind

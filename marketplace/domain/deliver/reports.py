@@ -54,7 +54,10 @@ def template_for(project: Project) -> ReportTemplate:
 
 def cached_path(project: Project) -> Path:
     seq, _head = audit.head()
-    return uploads.folder("reports") / f"{project.code}-{seq}.pdf"
+    return uploads.folder("reports") / f"{project.code}-{seq}-{LAYOUT}.pdf"
+
+
+LAYOUT = "v2"  # page header and numbers, signature block: a new layout is not served from an old cache
 
 
 def closing_report(project: Project) -> bytes:
@@ -71,7 +74,8 @@ def _styles() -> dict[str, Any]:
 
     font = font_name()
     return {"title": ParagraphStyle("t", fontName=font, fontSize=20, leading=26, spaceAfter=10),
-            "h": ParagraphStyle("h", fontName=font, fontSize=14, leading=20, spaceBefore=10, spaceAfter=6),
+            "h": ParagraphStyle("h", fontName=font, fontSize=14, leading=20, spaceBefore=10, spaceAfter=6,
+                                keepWithNext=1),  # a heading never ends a page
             "p": ParagraphStyle("p", fontName=font, fontSize=10, leading=15),
             "small": ParagraphStyle("s", fontName=font, fontSize=8, leading=11)}
 
@@ -177,11 +181,66 @@ def _build(project: Project) -> bytes:
             seq, head = audit.head()
             story.append(Spacer(1, 8))
             para(_("Audit chain head at generation: #%(n)s %(h)s", n=seq, h=head), "small")
+    story.append(_signatures(project, st, font))
+    header = f"{current_app.config.get('OCDS_PUBLISHER', '')} · {tpl.title}"
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, title=f"{tpl.title} {project.code}", author="揭榜挂帅",
-                            leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm, bottomMargin=16 * mm)
-    doc.build(story)
+                            leftMargin=18 * mm, rightMargin=18 * mm, topMargin=22 * mm, bottomMargin=20 * mm)
+    doc.build(story, canvasmaker=_numbered_canvas(header, project.code, font))
     return buffer.getvalue()
+
+
+def _signatures(project: Project, st: dict[str, Any], font: str) -> Any:
+    """The block the parties sign and seal on paper, kept on one page."""
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+    winner = awards.current_award(project)
+    org = winner.bid.organization.name if winner is not None and getattr(winner, "bid", None) else ""
+    rows = [[Paragraph(_esc(_("Party")), st["small"]), Paragraph(_esc(_("Signature")), st["small"]),
+             Paragraph(_esc(_("Seal")), st["small"]), Paragraph(_esc(_("Date")), st["small"])]]
+    for party in (_("Organization delivering (%(o)s)", o=org) if org else _("Organization delivering"),
+                  _("Community (%(c)s)", c="、".join(c.name for c in project.communities)),
+                  _("Street (%(s)s)", s=project.street.name), _("District civil affairs bureau")):
+        rows.append([Paragraph(_esc(party), st["small"]), "", "", _("   year   month   day")])
+    table = Table(rows, colWidths=[62 * mm, 38 * mm, 38 * mm, 36 * mm], rowHeights=[None] + [22 * mm] * 4)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.black), ("FONTNAME", (0, 0), (-1, -1), font),
+                               ("FONTSIZE", (0, 0), (-1, -1), 8), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    return KeepTogether([Spacer(1, 10), Paragraph(_esc(_("Signatures and seals")), st["h"]), table])
+
+
+def _numbered_canvas(header: str, code: str, font: str) -> Any:
+    """Every page: the district's header line, and "page N of M" at the foot (drawn once the page
+    count is known)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas
+
+    class NumberedCanvas(canvas.Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                width, height = A4
+                self.setFont(font, 8)
+                self.setStrokeGray(0.6)
+                self.drawString(18 * mm, height - 12 * mm, header)
+                self.drawRightString(width - 18 * mm, height - 12 * mm, code)
+                self.line(18 * mm, height - 14 * mm, width - 18 * mm, height - 14 * mm)
+                self.drawCentredString(width / 2, 10 * mm, _("Page %(n)s of %(total)s", n=number, total=total))
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
 
 
 def survey_sheet(project: Project, codes: list[Any], base_url: str) -> bytes:
