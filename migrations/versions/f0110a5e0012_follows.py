@@ -1,7 +1,7 @@
 """follows: people and e-mail addresses following a need or a project
 
 Revision ID: f0110a5e0012
-Revises: e7b3c0ffee70, f1a5c0ffee70
+Revises: f2a5c0ffee72
 Create Date: 2026-11-28 00:30:00
 
 """
@@ -13,7 +13,7 @@ import marketplace.orm
 
 # revision identifiers, used by Alembic.
 revision = 'f0110a5e0012'
-down_revision = ('e7b3c0ffee70', 'f1a5c0ffee70')  # (also joins main's two heads)
+down_revision = 'f2a5c0ffee72'
 branch_labels = None
 depends_on = None
 
