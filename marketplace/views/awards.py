@@ -16,7 +16,7 @@ from marketplace.forms import BaseForm, id_prefixed
 from marketplace.forms.bids import DecisionForm, ObjectionForm, RepublishForm, RoadshowForm
 from marketplace.forms.needs import review_form
 from marketplace.models import Bid, BidScore, Objection, PanelRole, User
-from marketplace.views.helpers import get_or_404, int_arg, project_for
+from marketplace.views.helpers import get_or_404, ids_from, int_arg, project_for
 from marketplace.views.transaction import shows_refusals
 
 bp = Blueprint("awards", __name__)
@@ -39,8 +39,8 @@ def panel(code: str):
         permissions.require(current_user, "panel.manage", project)
         chosen = []
         for role in PanelRole:
-            for raw in request.form.getlist(f"members_{role.value}"):
-                user = db.session.get(User, int(raw)) if raw.isdigit() else None
+            for user_id in ids_from(request.form.getlist(f"members_{role.value}")):
+                user = db.session.get(User, user_id)
                 if user is not None:
                     chosen.append((user, role))
         awards.set_panel(current_user, project, chosen)

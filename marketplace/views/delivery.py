@@ -36,7 +36,7 @@ from marketplace.models import (
     SurveyCode,
     User,
 )
-from marketplace.views.helpers import form_status, get_or_404, project_for
+from marketplace.views.helpers import form_status, get_or_404, ids_from, project_for
 from marketplace.views.transaction import shows_refusals
 
 bp = Blueprint("delivery", __name__)
@@ -263,8 +263,8 @@ def assign_evaluators(code: str):
     permissions.require(current_user, "evaluation.manage", project)
     if not BaseForm().validate_on_submit():
         abort(400)
-    chosen = [(db.session.get(User, int(raw)), party) for party in (Party.party, Party.department, Party.experts)
-              for raw in request.form.getlist(f"evaluators_{party.value}") if raw.isdigit()]
+    chosen = [(db.session.get(User, user_id), party) for party in (Party.party, Party.department, Party.experts)
+              for user_id in ids_from(request.form.getlist(f"evaluators_{party.value}"))]
     evaluations.assign(current_user, project, [(u, p) for u, p in chosen if u is not None])
     flash(_("Evaluators assigned and notified."), "success")
     return redirect(url_for("delivery.evaluation", code=code))

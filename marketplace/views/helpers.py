@@ -56,6 +56,12 @@ def int_arg(name: str, source: Any = None) -> int | None:
     return value if value is not None and abs(value) <= MAX_INTEGER else None
 
 
+def ids_from(values: Any) -> list[int]:
+    """The integer ids among a form's repeated values (people picked in a list), skipping anything else
+    and anything the database's integer cannot hold."""
+    return [int(v) for v in values if v.isascii() and v.isdigit() and int(v) <= MAX_INTEGER]
+
+
 def form_status(form: Any) -> int:
     """200 for a first display, 400 when a submitted form is shown again with errors."""
     return 400 if request.method == "POST" else 200

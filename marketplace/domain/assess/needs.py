@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from marketplace.domain.core import audit, clock, codes, followup, notify, permissions, rules, scoring, search, uploads
 from marketplace.domain.core.criteria import clean_scores
-from marketplace.domain.core.errors import InvalidTransition, ValidationError
+from marketplace.domain.core.errors import InvalidTransition, ValidationError, free_text
 from marketplace.extensions import db
 from marketplace.models import (
     Community,
@@ -74,7 +74,7 @@ def submit_wish(community: Community, content: str, contact: str | None, address
 
 def decline_wish(actor: User, wish: Wish, reason: str) -> None:
     permissions.require(actor, "wish.triage", wish)
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     if not reason:
         raise ValidationError(_l("Give the reason for declining."), field="reason")
     wish.status, wish.decline_reason, wish.handled_at = WishStatus.declined, reason, clock.now()
@@ -181,7 +181,7 @@ def submit_review(actor: User, review: NeedReview, scores: dict[str, Any]) -> No
 def decide(actor: User, need: Need, approve: bool, reason: str) -> None:
     """The street decides: publishable (mean at or above the threshold) or not adopted."""
     permissions.require(actor, "need.decide", need)
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     threshold = rules.get_rule("need.publish_threshold")
     if approve:
         if need.status is not NeedStatus.in_review or need.mean_score is None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+from flask_babel import lazy_gettext as _l
+
 
 class DomainError(Exception):
     status_code = 409
@@ -22,3 +26,16 @@ class ValidationError(DomainError):
 
 class NotAllowed(DomainError):
     status_code = 403
+
+
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab and line breaks are fine
+
+
+def free_text(value: str | None, field: str = "reason") -> str:
+    """A reason, plan or answer typed into a form that is not a WTForms form: stripped, and refused
+    when it holds invisible control characters (NUL, escape…) — PostgreSQL cannot even store NUL."""
+    text = (value or "").strip()
+    if CONTROL_CHARACTERS.search(text):
+        raise ValidationError(_l("This text contained invisible control characters; take them out and send it "
+                                 "again."), field=field)
+    return text

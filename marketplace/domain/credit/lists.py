@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 
 from marketplace.domain.core import audit, clock, permissions, rules
 from marketplace.domain.credit import ledger
-from marketplace.domain.core.errors import InvalidTransition, ValidationError
+from marketplace.domain.core.errors import InvalidTransition, ValidationError, free_text
 from marketplace.domain.orgs import standing
 from marketplace.extensions import db
 from marketplace.models import (
@@ -200,7 +200,7 @@ def decide_appeal(actor: Any, item: Appeal, uphold: bool, reason: str) -> None:
     permissions.require(actor, "lists.manage")
     if item.status is not AppealStatus.pending:
         raise InvalidTransition(_l("This appeal is already decided."))
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     if not reason:
         raise ValidationError(_l("Give the reason; it is public."), field="reason")
     item.status = AppealStatus.upheld if uphold else AppealStatus.rejected

@@ -17,7 +17,7 @@ from marketplace.domain.assess import needs
 from marketplace.domain.core.records import contract, winner_org_id  # noqa: F401 (part of the stage's vocabulary)
 from marketplace.domain.core import audit, clock, followup, notify, permissions, rules, uploads
 from marketplace.domain.credit import ledger
-from marketplace.domain.core.errors import InvalidTransition, ValidationError
+from marketplace.domain.core.errors import InvalidTransition, ValidationError, free_text
 from marketplace.extensions import db
 from marketplace.models import (
     User,
@@ -161,7 +161,7 @@ def confirm_milestone(actor: Any, milestone: Milestone, confirmed: bool, reason:
     if confirmed:
         milestone.status, milestone.confirmed_at = MilestoneStatus.confirmed, clock.now()
     else:
-        reason = (reason or "").strip()
+        reason = free_text(reason)
         if not reason:
             raise ValidationError(_l("Give the reason for the dispute."), field="reason")
         milestone.status, milestone.dispute_reason = MilestoneStatus.disputed, reason
@@ -195,7 +195,7 @@ def decide_complaint(actor: Any, complaint: Complaint, uphold: bool, reason: str
     permissions.require(actor, "delivery.supervise", project)
     if complaint.status is not ComplaintStatus.pending:
         raise InvalidTransition(_l("This complaint is already decided."))
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     if not reason:
         raise ValidationError(_l("Give the reason; it is public."), field="reason")
     complaint.status = ComplaintStatus.upheld if uphold else ComplaintStatus.dismissed
@@ -260,7 +260,7 @@ def file_rectification(actor: Any, item: Intervention, plan: str) -> None:
         raise InvalidTransition(_l("A rectification plan is not expected now."))
     if clock.today() > item.plan_due_on:
         raise InvalidTransition(_l("The rectification plan was due on %(d)s.", d=item.plan_due_on))
-    plan = (plan or "").strip()
+    plan = free_text(plan, "plan")
     if len(plan) < 10:
         raise ValidationError(_l("Describe the rectification plan (at least 10 characters)."), field="plan")
     item.plan_text, item.plan_filed_at, item.status = plan, clock.now(), InterventionStatus.plan_filed
@@ -271,7 +271,7 @@ def decide_rectification(actor: Any, item: Intervention, accept: bool, reason: s
     """The street accepts the rectification, or exits the organization (淘汰退出)."""
     project = db.session.get(Project, item.project_id)
     permissions.require(actor, "delivery.supervise", project)
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     if not reason:
         raise ValidationError(_l("Give the reason; it is public."), field="reason")
     if accept:

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from marketplace.domain.core import audit, clock, notify, permissions, records, rules, scoring
 from marketplace.domain.credit import ledger
 from marketplace.domain.core.criteria import clean_scores
-from marketplace.domain.core.errors import InvalidTransition, ValidationError
+from marketplace.domain.core.errors import InvalidTransition, ValidationError, free_text
 from marketplace.extensions import db
 from marketplace.models import (
     Evaluation,
@@ -146,7 +146,7 @@ def issue_codes(actor: User, project: Project, count: int) -> list[SurveyCode]:
 
 def find_code(raw: str) -> SurveyCode | None:
     code = (raw or "").strip().upper().replace("-", "").replace(" ", "")
-    if not code or len(code) > 16:
+    if not code or len(code) > 16 or not (code.isascii() and code.isalnum()):
         return None
     return db.session.scalar(select(SurveyCode).where(SurveyCode.code == code))
 
@@ -241,7 +241,7 @@ def correct(actor: User, project: Project, party: Party, new_score: Any, reason:
     result = db.session.scalar(select(Evaluation).where(Evaluation.project_id == project.id))
     if result is None:
         raise InvalidTransition(_l("This project has no final evaluation."))
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     if not reason:
         raise ValidationError(_l("Give the reason for the correction; it is public."), field="reason")
     try:

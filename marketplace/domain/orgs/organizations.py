@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from marketplace.domain.core import accounts, audit, clock, permissions, uscc
 from marketplace.domain.orgs import standing
-from marketplace.domain.core.errors import ValidationError
+from marketplace.domain.core.errors import ValidationError, free_text
 from marketplace.extensions import db
 from marketplace.models import (
     ORG_TYPE_USCC_CHAR,
@@ -88,7 +88,7 @@ def verify(actor: User, org: Organization) -> None:
 
 def reject(actor: User, org: Organization, reason: str) -> None:
     permissions.require(actor, "organization.reject", org)
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     if not reason:
         raise ValidationError(_l("Give the reason for the rejection; the organization will see it."),
                               field="reason")

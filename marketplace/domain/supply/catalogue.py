@@ -24,7 +24,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.domain.core import audit, clock, codes, permissions, search, uploads
-from marketplace.domain.core.errors import InvalidTransition, ValidationError
+from marketplace.domain.core.errors import InvalidTransition, ValidationError, free_text
 from marketplace.domain.credit import ledger
 from marketplace.domain.orgs import standing
 from marketplace.extensions import db
@@ -252,7 +252,7 @@ def submit(actor: User, item: ServiceItem) -> None:
 def pause(actor: User, item: ServiceItem, reason: str = "") -> None:
     """Stop taking orders for a while; the item stays in the list, marked paused."""
     permissions.require(actor, "service.pause", item)
-    _move(actor, item, "paused", ServiceStatus.paused, reason=(reason or "").strip()[:500])
+    _move(actor, item, "paused", ServiceStatus.paused, reason=free_text(reason)[:500])
 
 
 def resume(actor: User, item: ServiceItem) -> None:
@@ -266,7 +266,7 @@ def retire(actor: User, item: ServiceItem, reason: str = "") -> None:
     """The end of an item's life: never deleted, no longer offered, its page and history kept."""
     permissions.require(actor, "service.retire", item)
     item.retired_at = clock.now()
-    _move(actor, item, "retired", ServiceStatus.retired, reason=(reason or "").strip()[:500])
+    _move(actor, item, "retired", ServiceStatus.retired, reason=free_text(reason)[:500])
 
 
 # --- the district's review --------------------------------------------------------------------------
@@ -283,7 +283,7 @@ def approve(actor: User, item: ServiceItem) -> None:
 def send_back(actor: User, item: ServiceItem, reason: str) -> None:
     """Return a submitted item to its organization with the reason it must address."""
     permissions.require(actor, "service.review", item)
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     if not reason:
         raise ValidationError(_l("Give the reason the organization must address."), field="reason")
     if CONTROL.search(reason) or len(reason) > 500:

@@ -17,7 +17,7 @@ from marketplace.domain.credit import ledger
 from marketplace.domain.orgs import standing
 from marketplace.domain.tender.bids import content_digest, refusals
 from marketplace.domain.core.criteria import clean_scores
-from marketplace.domain.core.errors import InvalidTransition, ValidationError
+from marketplace.domain.core.errors import InvalidTransition, ValidationError, free_text
 from marketplace.domain.tender.projects import validate_window
 from marketplace.extensions import db
 from marketplace.models import (
@@ -253,7 +253,7 @@ def recuse(actor: User, project: Project, reason: str) -> None:
     member = panel_member(project, actor)
     if member is None or project.status is not ProjectStatus.reviewing:
         raise InvalidTransition(_l("You are not on this project's panel."))
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     if not reason:
         raise ValidationError(_l("Give the reason for recusing (e.g. a close relative of a legal representative)."),
                               field="reason")
@@ -395,7 +395,7 @@ def award(actor: User, project: Project, bid: Bid, reason: str = "") -> Award:
     if standing.active_projects(org) >= standing.capacity_limit(org):
         raise InvalidTransition(_l("%(org)s has reached its capacity limit (资源限流) and cannot take another "
                                    "project now.", org=org.name))
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     if ranked[0]["bid_id"] != bid.id and not reason:
         raise ValidationError(_l("The chosen bid is not the top-ranked one: give the public reason."), field="reason")
     last_round = db.session.scalar(select(Award.round).where(Award.project_id == project.id)
@@ -435,7 +435,7 @@ def file_objection(actor: User, decision: Award, text: str) -> Objection:
 
 def decide_objection(actor: User, objection: Objection, uphold: bool, reason: str) -> None:
     permissions.require(actor, "objection.decide", objection)
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     if not reason:
         raise ValidationError(_l("Give the reason; it is public."), field="reason")
     objection.status = ObjectionStatus.upheld if uphold else ObjectionStatus.rejected
@@ -530,7 +530,7 @@ def withdraw_after_award(actor: User, project: Project, reason: str) -> None:
     to be published again and the organization loses the configured credit points (−10)."""
 
     permissions.require(actor, "award.withdraw", project)
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     if len(reason) < 5:
         raise ValidationError(_l("Give the reason for withdrawing; it is public."), field="reason")
     project = _locked(project)

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.domain.core import audit, clock, codes, notify, permissions, rules, search
-from marketplace.domain.core.errors import InvalidTransition, ValidationError
+from marketplace.domain.core.errors import InvalidTransition, ValidationError, free_text
 from marketplace.extensions import db
 from marketplace.models import (
     Community,
@@ -195,7 +195,7 @@ def publish(actor: User, project: Project) -> None:
 def withdraw(actor: User, project: Project, reason: str) -> None:
     """Withdrawal is public and keeps the record; the needs become publishable again."""
     permissions.require(actor, "project.withdraw", project)
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     if not reason:
         raise ValidationError(_l("Give the reason; it is public."), field="reason")
     project.status, project.withdrawn_reason, project.withdrawn_at = ProjectStatus.withdrawn, reason, clock.now()
