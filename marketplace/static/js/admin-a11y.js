@@ -8,6 +8,11 @@
     return label ? label.textContent.trim() : "";
   }
   function name() {
+    // Flask-Admin's message close buttons are focusable yet aria-hidden
+    document.querySelectorAll("button.close[aria-hidden]").forEach(function (button) {
+      button.removeAttribute("aria-hidden");
+      button.setAttribute("aria-label", zh ? "关闭" : "Close");
+    });
     // (Bootstrap's tooltips move the title to data-original-title)
     document.querySelectorAll("a[title]:not([aria-label]), a[data-original-title]:not([aria-label]), " +
                               "input[title]:not([aria-label])").forEach(function (el) {
@@ -28,13 +33,11 @@
       });
     });
   }
-  var pending = false;
-  function later() {
-    if (!pending) { pending = true; window.setTimeout(function () { pending = false; name(); }, 50); }
-  }
+  // at once, and again whenever select2 or a tooltip changes the page (observer callbacks run as
+  // microtasks, before anything else reads the page)
+  name();
   document.addEventListener("DOMContentLoaded", name);
-  window.addEventListener("load", function () {
-    name();
-    new MutationObserver(later).observe(document.body, { childList: true, subtree: true });
-  });
+  window.addEventListener("load", name);
+  new MutationObserver(name).observe(document.body, { childList: true, subtree: true, attributes: true,
+                                                      attributeFilter: ["title", "data-original-title"] });
 }());
