@@ -117,6 +117,7 @@ def test_a_wish_travels_to_a_published_project(page, live_server, demo):
     shot(page, "needs-list")
     with page.expect_download() as download:
         page.get_by_role("link", name="Excel").click()
-    assert download.value.suggested_filename == "needs.xlsx"
+    name = download.value.suggested_filename  # 需求清单-<the day>.xlsx
+    assert name.startswith("需求清单-") and name.endswith(".xlsx"), name
     page.goto(f"{live_server}/needs/{code}")
     assert "纳入项目" in page.locator(".timeline").inner_text()
