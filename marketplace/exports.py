@@ -37,6 +37,7 @@ from marketplace.domain.core.clock import LOCAL_TZ
 from marketplace.extensions import db
 
 BATCH = 1000
+FLUSH = 64 * 1024  # a streamed CSV is sent in pieces of about this many characters
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # XML 1.0 cannot hold them
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -74,6 +75,12 @@ def batched(query: Select[Any], key: Any, size: int | None = None) -> Iterator[A
         if len(rows) < size:
             return
         last = getattr(rows[-1], key.key)
+
+
+def streamed(query: Select[Any], size: int | None = None) -> Iterator[Any]:
+    """Every row of `query` in its own order, fetched `size` rows at a time from one open cursor (a
+    server-side cursor on PostgreSQL): for lists whose order is not a single key (`batched` is)."""
+    yield from db.session.scalars(query.execution_options(yield_per=size or BATCH))  # (run when first read)
 
 
 def text(value: Any) -> str:
@@ -172,7 +179,7 @@ def _csv(name: str, header: list[str], rows: Iterable[Sequence[Any]]) -> Respons
             for row in rows:
                 writer.writerow([_csv_cell(v) for v in row])
                 count += 1
-                if buffer.tell() > 64 * 1024:
+                if buffer.tell() > FLUSH:
                     yield buffer.getvalue()
                     buffer.seek(0)
                     buffer.truncate()

@@ -36,10 +36,9 @@ from marketplace.views.helpers import form_status, get_or_404, int_arg
 bp = Blueprint("lists", __name__)
 
 
-def _entries(period: ListPeriod | None, args) -> list[ListEntry]:
-    if period is None:
-        return []
-    query = (select(ListEntry).where(ListEntry.period_id == period.id).join(Organization)
+def _entries_query(period: ListPeriod | None, args):
+    """A period's entries as the list shows them (by list, then organization), filtered."""
+    query = (select(ListEntry).where(ListEntry.period_id == (period.id if period else None)).join(Organization)
              .options(joinedload(ListEntry.organization), joinedload(ListEntry.period))
              .order_by(ListEntry.kind, Organization.name))
     alliance, street = args.get("alliance") or "", int_arg("street", args)
@@ -47,7 +46,11 @@ def _entries(period: ListPeriod | None, args) -> list[ListEntry]:
         query = query.where(Organization.alliance == Alliance(alliance))
     if street:
         query = query.where(Organization.streets.any(Street.id == street))
-    return list(db.session.scalars(query).unique())
+    return query
+
+
+def _entries(period: ListPeriod | None, args) -> list[ListEntry]:
+    return [] if period is None else list(db.session.scalars(_entries_query(period, args)))
 
 
 def _period(code: str | None) -> ListPeriod | None:
@@ -69,7 +72,7 @@ def public():
 @bp.get("/lists/export.<any(csv, xlsx):fmt>")
 def export(fmt: str):
     period = _period(request.args.get("period"))
-    rows = _entries(period, request.args)
+    rows = exports.streamed(_entries_query(period, request.args)) if period else iter(())
     header = [_("Period"), _("List"), _("Organization"), _("Unified social credit code"), _("Reason"), _("Credit"),
               _("Banned from bidding until"), _("Removed")]
     return exports.respond(fmt, "red-black-list", header, (

@@ -112,3 +112,106 @@ def test_excel_has_a_frozen_filtered_header_and_a_chinese_name_with_local_times(
     assert deadline == project.bid_deadline.astimezone(LOCAL_TZ).replace(tzinfo=None)  # Asia/Shanghai
     csv_disposition = unquote(client.get("/needs/export.csv").headers["Content-Disposition"])
     assert 'filename="needs.csv"' in csv_disposition and "需求清单-2026-11-26.csv" in csv_disposition
+
+
+def _needs_selects(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM needs" in s
+            and "count(" not in s.lower()]
+
+
+def test_a_large_csv_streams_batch_by_batch_never_the_whole_list_at_once(app, client, monkeypatch):
+    """Over the Excel job limit, CSV is still a file at once (no job page): its first piece leaves
+    after the first batch is read, and every read is one keyed batch (LIMIT, after the last id)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    monkeypatch.setattr(exports, "BATCH", 7)
+    monkeypatch.setattr(exports, "FLUSH", 1)  # send every row as it is written
+    monkeypatch.setitem(app.config, "EXPORT_INLINE_ROWS", 5)
+    secretary = make_user(Role.secretary)
+    codes = {make_need(secretary, title=f"需求{n}").code for n in range(23)}
+    db.session.commit()
+    statements: list[str] = []
+    listen = lambda conn, cur, statement, *a: statements.append(statement)  # noqa: E731
+    event.listen(Engine, "before_cursor_execute", listen)
+    try:
+        response = client.get("/needs/export.csv")
+        assert response.status_code == 200 and response.mimetype == "text/csv"  # the file, no job page
+        body = response.get_data(as_text=True)
+        whole = list(statements)
+        statements.clear()
+        with app.test_request_context("/needs/export.csv"):  # the first piece, before the rest is read
+            from flask_login import AnonymousUserMixin
+            from werkzeug.datastructures import MultiDict
+
+            from marketplace import export_jobs
+
+            pieces = iter(export_jobs.respond(AnonymousUserMixin(), "needs", "csv", MultiDict()).response)
+            first = next(pieces)  # the header and the first row, sent after reading the first batch only
+            assert first.lstrip("\ufeff").startswith("需求编号") and first.count("\n") == 2
+            assert len(_needs_selects(statements)) == 1
+            assert (first + "".join(pieces)).count("\n") == 24 and len(_needs_selects(statements)) == 4
+    finally:
+        event.remove(Engine, "before_cursor_execute", listen)
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert len(rows) == 24 and {r[0] for r in rows[1:]} == codes
+    batches = _needs_selects(whole)
+    assert len(batches) == 4  # 7 + 7 + 7 + 2 rows
+    assert all("LIMIT" in s.upper() for s in batches)
+    assert all("needs.id <" in s for s in batches[1:]), batches[1]
+
+
+def test_the_red_and_black_list_streams_from_one_cursor_in_its_order(app, client, monkeypatch):
+    """The list export keeps its order (list, then organization) and reads it a few rows at a time
+    (`yield_per`: a server-side cursor on PostgreSQL) instead of building the list first."""
+    from datetime import date
+    from decimal import Decimal
+
+    from marketplace.domain.credit import ledger, lists
+    from marketplace.models import CreditEvent
+    from tests.factories import bare_project, make_org
+
+    admin = make_user(Role.admin)
+    project = bare_project()
+    for i in range(12):
+        org = make_org()
+        db.session.add(CreditEvent(organization_id=org.id, kind=ledger.EVALUATION, points=Decimal(99 - i),
+                                   reason="-", occurred_on=date(2026, 10, 5), project_id=project))
+    db.session.commit()
+    period = lists.compute(admin, "2026Q4")
+    lists.publish(admin, period)
+    db.session.commit()
+    whole = _csv_rows(client.get("/lists/export.csv"))
+    assert len(whole) > 2
+
+    seen = []
+    real = exports.streamed
+    monkeypatch.setattr(exports, "streamed", lambda query, size=None: seen.append(query) or real(query, size=2))
+    response = client.get("/lists/export.csv")
+    assert _csv_rows(response) == whole  # same rows, same order
+    assert len(seen) == 1
+    assert _csv_rows(client.get("/lists/export.csv?period=nope")) == whole[:1]  # no such period: the header only
+
+
+def test_streamed_reads_with_yield_per(app):
+    from sqlalchemy import select
+
+    from marketplace.models import Need
+
+    for n in range(5):
+        make_need(title=f"需求{n}")
+    db.session.commit()
+    query = select(Need).order_by(Need.title)
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    options = []
+    listen = lambda state: options.append(state.execution_options.get("yield_per"))  # noqa: E731
+    event.listen(Session, "do_orm_execute", listen)
+    try:
+        rows = exports.streamed(query, size=2)
+        assert options == []  # nothing read before the stream is
+        assert [n.title for n in rows] == [f"需求{n}" for n in range(5)]
+    finally:
+        event.remove(Session, "do_orm_execute", listen)
+    assert options == [2]  # one query, its cursor read two rows at a time
