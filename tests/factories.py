@@ -182,6 +182,16 @@ def submitted_bid(project, user=None, total="50000"):
     return bid, user
 
 
+def two_competitors_sharing_a_phone():
+    """A published project with two bids whose organizations give the same phone (an integrity signal)."""
+    project, _officer = published_project()
+    first = bidder(contact_phone="13912345678", legal_representative="王一")
+    second = bidder(contact_phone="139 1234 5678", legal_representative="赵二")
+    submitted_bid(project, first)
+    submitted_bid(project, second)
+    return project, first.organization, second.organization
+
+
 def project_in_delivery():
     """A project whose award is final: (project, street officer, winning organization's user, secretary)."""
     from datetime import timedelta

@@ -10,8 +10,7 @@ from marketplace.domain.tender import awards, bids
 from marketplace.extensions import db
 from marketplace.models import (Award, Bid, BidReceipt, BidScore, BidStatus, IntegrityFlag, LetterShingles, PanelRole,
                                 Project, Role, User)
-from tests.domain.test_integrity_flags import _two_competitors_sharing_a_phone
-from tests.factories import bid_data, bidder, make_user, published_project, submitted_bid
+from tests.factories import bid_data, bidder, make_user, published_project, submitted_bid, two_competitors_sharing_a_phone
 
 
 def _race(app, jobs):
@@ -225,7 +224,7 @@ def test_two_scans_at_once_keep_one_flag_and_each_letter_once(app):
     """The tick's scan job and `flask integrity scan` at the same moment: on PostgreSQL the second waits
     and finds what the first kept; on SQLite a scan may fail cleanly (the next tick scans again). Either
     way one flag, each letter stored once, and the chain intact."""
-    project, _a, _b = _two_competitors_sharing_a_phone()
+    project, _a, _b = two_competitors_sharing_a_phone()
     with clock.frozen(project.bid_deadline + timedelta(minutes=5)):
         awards.close_if_due(project)
         results = _race(app, [scan.scan, scan.scan])

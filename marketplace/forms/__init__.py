@@ -9,7 +9,6 @@ the database, whichever form it came through."""
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -21,7 +20,8 @@ from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, FormField
 from wtforms.validators import StopValidation
 
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+from marketplace.domain.core.errors import CONTROL_CHARACTERS  # noqa: F401  (also used by views)
+
 MAX_INTEGER = 2**31 - 1  # PostgreSQL's integer
 MAX_AMOUNT = Decimal(10) ** 10  # NUMERIC(12, 2), the widest money column
 YEARS = (1900, 2200)

@@ -60,32 +60,33 @@ def subject(kind: str, code: str):
     return redirect(_page(kind, code))
 
 
-@bp.route("/follow/confirm/<token>", methods=["GET", "POST"])
-def confirm(token: str):
+def _mailed_link(token: str, stopping: bool):
+    """The page a mailed link opens: it shows what the button will do; only the button's POST acts."""
     row = follow.by_token(token)
     if row is None:
         abort(404)
     item = follow.subject_of(row)
     form = BaseForm()
     if request.method == "POST" and form.validate_on_submit():
-        follow.confirm(row)
-        flash(_("Confirmed: you will be told by e-mail when %(code)s changes stage.", code=item.code), "success")
+        if stopping:
+            follow.stop(row)
+            flash(_("Stopped: no more e-mail about %(code)s.", code=item.code), "info")
+        else:
+            follow.confirm(row)
+            flash(_("Confirmed: you will be told by e-mail when %(code)s changes stage.", code=item.code),
+                  "success")
         return redirect(_page("project" if row.project_id else "need", item.code))
-    return render_template("follow/confirm.html", row=row, item=item, form=form, stopping=False)
+    return render_template("follow/confirm.html", row=row, item=item, form=form, stopping=stopping)
+
+
+@bp.route("/follow/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str):
+    return _mailed_link(token, stopping=False)
 
 
 @bp.route("/follow/stop/<token>", methods=["GET", "POST"])
 def stop(token: str):
-    row = follow.by_token(token)
-    if row is None:
-        abort(404)
-    item = follow.subject_of(row)
-    form = BaseForm()
-    if request.method == "POST" and form.validate_on_submit():
-        follow.stop(row)
-        flash(_("Stopped: no more e-mail about %(code)s.", code=item.code), "info")
-        return redirect(_page("project" if row.project_id else "need", item.code))
-    return render_template("follow/confirm.html", row=row, item=item, form=form, stopping=True)
+    return _mailed_link(token, stopping=True)
 
 
 @bp.app_template_global()

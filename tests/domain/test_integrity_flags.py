@@ -15,20 +15,11 @@ from marketplace.domain.integrity import flags, scan
 from marketplace.domain.tender import awards
 from marketplace.extensions import db
 from marketplace.models import AuditEntry, FlagLook, FlagStatus, IntegrityFlag, Role
-from tests.factories import bidder, make_user, published_project, submitted_bid
-
-
-def _two_competitors_sharing_a_phone():
-    project, _officer = published_project()
-    first = bidder(contact_phone="13912345678", legal_representative="王一")
-    second = bidder(contact_phone="139 1234 5678", legal_representative="赵二")
-    submitted_bid(project, first)
-    submitted_bid(project, second)
-    return project, first.organization, second.organization
+from tests.factories import make_user, two_competitors_sharing_a_phone
 
 
 def test_sealed_tenders_are_not_scanned_closed_ones_are():
-    project, a, b = _two_competitors_sharing_a_phone()
+    project, a, b = two_competitors_sharing_a_phone()
     assert scan.scan()["found"] == 0  # bidding still open: nothing of its bids is read
     with clock.frozen(project.bid_deadline + timedelta(minutes=5)):
         awards.close_if_due(project)
@@ -47,7 +38,7 @@ def test_the_scan_keeps_each_letter_cut_once_by_its_digest():
     from marketplace.domain.integrity import signals
     from marketplace.models import Bid, LetterShingles
 
-    project, _a, _b = _two_competitors_sharing_a_phone()
+    project, _a, _b = two_competitors_sharing_a_phone()
     with clock.frozen(project.bid_deadline + timedelta(minutes=5)):
         awards.close_if_due(project)
         first = scan.scan()
@@ -67,7 +58,7 @@ def test_the_scan_keeps_each_letter_cut_once_by_its_digest():
 @pytest.fixture
 def after_deadline():
     """A flag found once bidding closed; the test runs at that time."""
-    project, _a, _b = _two_competitors_sharing_a_phone()
+    project, _a, _b = two_competitors_sharing_a_phone()
     with clock.frozen(project.bid_deadline + timedelta(minutes=5)):
         awards.close_if_due(project)
         scan.scan()

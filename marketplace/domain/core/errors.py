@@ -39,3 +39,19 @@ def free_text(value: str | None, field: str = "reason") -> str:
         raise ValidationError(_l("This text contained invisible control characters; take them out and send it "
                                  "again."), field=field)
     return text
+
+
+def labelled_text(value: object, field: str, label: object, limit: int, required: bool = True) -> str | None:
+    """A named text field of a domain form (service item, 点单会, order): stripped, free of control
+    characters, present when required, at most `limit` characters; None when left empty."""
+    text = "" if value is None else str(value).strip()
+    if CONTROL_CHARACTERS.search(text):
+        raise ValidationError(_l("%(label)s contains invisible control characters; take them out.", label=label),
+                              field=field)
+    if not text:
+        if required:
+            raise ValidationError(_l("%(label)s is required.", label=label), field=field)
+        return None
+    if len(text) > limit:
+        raise ValidationError(_l("%(label)s can be at most %(n)s characters.", label=label, n=limit), field=field)
+    return text

@@ -24,7 +24,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.domain.core import audit, clock, codes, permissions, search, uploads
-from marketplace.domain.core.errors import InvalidTransition, ValidationError, free_text
+from marketplace.domain.core.errors import InvalidTransition, ValidationError, free_text, labelled_text
 from marketplace.domain.credit import ledger
 from marketplace.domain.orgs import standing
 from marketplace.extensions import db
@@ -51,7 +51,6 @@ FIELDS = ("name", "category_id", "description", "audience", "whole_district", "p
 LIMITS = {"name": 100, "description": 3000, "audience": 200, "price_unit": 20, "team": 2000}
 MAX_PRICE = Decimal(10) ** 10
 MAX_CAPACITY = 1_000_000
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 STREET_SEPARATORS = re.compile(r"[;；,，、\s]+")
 WHOLE_DISTRICT = "全区"
 UPLOAD_KIND = "services"
@@ -66,19 +65,7 @@ def _existing(key: str | None) -> ServiceItem | None:
 # --- validation -----------------------------------------------------------------------------------
 
 def _text(data: dict[str, Any], key: str, label: Any, required: bool = True) -> str | None:
-    value = data.get(key)
-    value = "" if value is None else str(value).strip()
-    if CONTROL.search(value):
-        raise ValidationError(_l("%(label)s contains invisible control characters; take them out.", label=label),
-                              field=key)
-    if not value:
-        if required:
-            raise ValidationError(_l("%(label)s is required.", label=label), field=key)
-        return None
-    if len(value) > LIMITS[key]:
-        raise ValidationError(_l("%(label)s can be at most %(n)s characters.", label=label, n=LIMITS[key]),
-                              field=key)
-    return value
+    return labelled_text(data.get(key), key, label, LIMITS[key], required)
 
 
 def parse_price(value: Any) -> Decimal:
@@ -286,7 +273,7 @@ def send_back(actor: User, item: ServiceItem, reason: str) -> None:
     reason = free_text(reason)
     if not reason:
         raise ValidationError(_l("Give the reason the organization must address."), field="reason")
-    if CONTROL.search(reason) or len(reason) > 500:
+    if len(reason) > 500:
         raise ValidationError(_l("The reason must be plain text of at most 500 characters."), field="reason")
     item.return_reason = reason
     _move(actor, item, "returned", ServiceStatus.returned, reason=reason)

@@ -20,7 +20,6 @@ Every operation checks permission and state, flushes and appends to the audit ch
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -31,7 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.domain.core import audit, clock, codes, notify, permissions, rules, search
-from marketplace.domain.core.errors import InvalidTransition, ValidationError
+from marketplace.domain.core.errors import InvalidTransition, ValidationError, labelled_text
 from marketplace.domain.orgs import standing
 from marketplace.extensions import db
 from marketplace.models import (
@@ -56,25 +55,13 @@ from marketplace.models import (
     VerificationStatus,
 )
 
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 LIVE = (OrderStatus.placed, OrderStatus.accepted)
 MAX_MONTHS = 12
 MAX_BUDGET = Decimal(10) ** 10
 OPEN_NEED_STATES = (NeedStatus.recorded, NeedStatus.in_review, NeedStatus.approved)
 
 
-def _text(value: Any, field: str, label: Any, limit: int, required: bool = True) -> str | None:
-    value = "" if value is None else str(value).strip()
-    if CONTROL.search(value):
-        raise ValidationError(_l("%(label)s contains invisible control characters; take them out.", label=label),
-                              field=field)
-    if not value:
-        if required:
-            raise ValidationError(_l("%(label)s is required.", label=label), field=field)
-        return None
-    if len(value) > limit:
-        raise ValidationError(_l("%(label)s can be at most %(n)s characters.", label=label, n=limit), field=field)
-    return value
+_text = labelled_text
 
 
 def _whole(value: Any, field: str, message: Any, low: int, high: int) -> int:
