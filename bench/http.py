@@ -12,7 +12,8 @@ same round (median and min–max over the rounds); any response outside 2xx inva
 machine is shared (2 cores, other people's work): absolute requests/s are noisy, R is the figure.
 
 Also per page: the SQL queries one request runs and the in-process time (view + template, no
-network; median of a few runs) with the template's share; per database: the workers' memory, and
+network; median of a few runs) with the template's share — of the live page, the public page cache
+off (what a miss costs; wrk measures the server as deployed, cache on); per database: the workers' memory, and
 the time of the whole-list exports and of the closing report (first byte and total).
 """
 
@@ -298,7 +299,8 @@ def inprocess(url: str, pages: list[Page], runs: int) -> dict[str, dict[str, flo
     from marketplace import create_app
     from marketplace.domain.core.search import initialise
 
-    app = create_app("production", SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False)
+    app = create_app("production", SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False,
+                     PUBLIC_PAGE_CACHE_SECONDS=0)  # the live page: what a miss of the page cache costs
     initialise()
     state = {"queries": 0, "template": 0.0, "t0": 0.0}
     clock = time.process_time  # CPU time of this process: the machine's other load does not count

@@ -82,8 +82,10 @@ def create_app(config: str | config_module.Config | None = None, **overrides: An
     register_error_handlers(app)
     transaction.init_app(app)
 
+    from marketplace import pagecache
     from marketplace.views import security
 
+    pagecache.init_app(app)  # before the proxy middleware wraps it: the key sees the client's scheme and host
     security.init_app(app)
     _jinja_globals(app)
     return app

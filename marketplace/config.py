@@ -50,6 +50,10 @@ class Config:
     WISH_RATE_LIMIT = os.environ.get("WISH_RATE_LIMIT", "5 per hour")
     # the home page's district figures (whole-table counts) are recomputed at most this often per worker
     FIGURES_CACHE_SECONDS = int(os.environ.get("FIGURES_CACHE_SECONDS", 60))
+    # public pages (lists, search, details, open data) are replayed to anonymous readers for this long,
+    # per worker (0: off); signed-in users always get live pages — see marketplace/pagecache.py
+    PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", 15))
+    PUBLIC_PAGE_CACHE_BYTES = int(os.environ.get("PUBLIC_PAGE_CACHE_BYTES", 32 * 1024 * 1024))
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))
     MAX_IMAGE_BYTES = int(os.environ.get("MAX_IMAGE_BYTES", 5 * 1024 * 1024))
     MAX_PHOTOS = 6
@@ -132,6 +136,7 @@ class TestConfig(Config):
     MAIL_BACKEND = "locmem"
     JOBS_BACKEND = "embedded"  # the RQ test sets its own
     FIGURES_CACHE_SECONDS = 0  # tests see every change at once
+    PUBLIC_PAGE_CACHE_SECONDS = 0  # (tests/views/test_pagecache.py turns it on)
     TWO_FACTOR_ROLES = ""  # other tests sign in with the password; tests/views/test_two_factor.py sets its own
 
     def __init__(self) -> None:

@@ -18,6 +18,7 @@ from marketplace.forms.needs import review_form
 from marketplace.models import Bid, BidScore, Objection, PanelRole, User
 from marketplace.views.helpers import get_or_404, ids_from, int_arg, project_for
 from marketplace.views.transaction import shows_refusals
+from marketplace.pagecache import public_page
 
 bp = Blueprint("awards", __name__)
 
@@ -142,6 +143,7 @@ def review(code: str):
 
 
 @bp.get("/projects/<code>/award")
+@public_page
 def why(code: str):
     """The public "why this winner" page."""
     project = project_for(code)

@@ -32,6 +32,7 @@ from marketplace.models import (
 )
 from marketplace.views.transaction import shows_refusals
 from marketplace.views.helpers import form_status, get_or_404, int_arg
+from marketplace.pagecache import public_page
 
 bp = Blueprint("lists", __name__)
 
@@ -61,6 +62,7 @@ def _period(code: str | None) -> ListPeriod | None:
 
 
 @bp.get("/lists")
+@public_page
 def public():
     period = _period(request.args.get("period"))
     return render_template("lists/public.html", period=period, periods=lists.published_periods(),

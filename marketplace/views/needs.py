@@ -19,6 +19,7 @@ from marketplace.forms.needs import AssignForm, DecideForm, MergeForm, WishForm
 from marketplace.models import Community, Need, NeedPhoto, NeedStatus, ProjectStatus, Street, User
 from marketplace.views.helpers import cursor_arg, form_status, get_or_404, list_context, page_arg
 from marketplace.views.transaction import shows_refusals
+from marketplace.pagecache import public_page
 
 bp = Blueprint("needs", __name__)
 
@@ -57,6 +58,7 @@ def wish():
 
 
 @bp.get("/needs/")
+@public_page
 def index():
     filters = queries.need_filters(request.args)
     page = queries.paginate(queries.needs(current_user, filters), page_arg(), 20, queries.NEED_ROWS,
@@ -82,6 +84,7 @@ def _glance(need: Need) -> dict:
 
 
 @bp.get("/needs/<code>")
+@public_page
 def detail(code: str):
     need = _need(code)
     private = permissions.can(current_user, "need.view_private", need)

@@ -27,11 +27,13 @@ from marketplace.models import Category, Community, Need, Project, ProjectStatus
 from marketplace.views.helpers import cursor_arg, form_status, get_or_404, list_context, page_arg, project_for
 from marketplace.views.helpers import MAX_PAGE
 from marketplace.views.transaction import shows_refusals
+from marketplace.pagecache import public_page
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
 
 @bp.get("/")
+@public_page
 def index():
     filters = queries.project_filters(request.args)
     page = queries.paginate(queries.projects(current_user, filters), page_arg(), 20, queries.PROJECT_ROWS,
@@ -47,6 +49,7 @@ def export(fmt: str):
 
 
 @bp.get("/ocds.json")
+@public_page
 def ocds_all():
     """The published projects as OCDS 1.1 release packages, 100 projects per page: ?page=2 …
     A page past the end is a 404; `links.next` (OCDS pagination extension) names the next page."""
@@ -65,6 +68,7 @@ def ocds_all():
 
 
 @bp.get("/<code>/ocds.json")
+@public_page
 def ocds(code: str):
     """Every contracting process of one project (one release per ocid)."""
     project = _project(code)
@@ -84,6 +88,7 @@ def _criteria_labels() -> dict:
 
 
 @bp.get("/<code>")
+@public_page
 def detail(code: str):
     project = project_for(code)
     return render_template("projects/detail.html", **_detail_context(project))

@@ -25,6 +25,7 @@ from marketplace.models import (
 )
 from marketplace.views.helpers import get_or_404, int_arg, page_arg, safe_next
 from marketplace.domain.integrity import flags as integrity_flags
+from marketplace.pagecache import public_page
 
 bp = Blueprint("public", __name__)
 
@@ -32,6 +33,7 @@ PAGE_SIZE = 20
 
 
 @bp.get("/")
+@public_page
 def home():
     stats = district_stats.district_counts()
     open_projects = db.session.scalars(select(Project).where(
@@ -50,6 +52,7 @@ def set_language(code: str):
 
 
 @bp.get("/organizations/", endpoint="organizations")
+@public_page
 def organizations_list():
     query = permissions.organizations_query(current_user)
     alliance = request.args.get("alliance") or ""
@@ -77,6 +80,7 @@ def organizations_list():
 
 
 @bp.get("/organizations/<int:org_id>")
+@public_page
 def organization(org_id: int):
     org = get_or_404(permissions.organizations_query(current_user).where(Organization.id == org_id))
     return render_template(
@@ -93,6 +97,7 @@ def organization(org_id: int):
 
 
 @bp.get("/rules", endpoint="rules")
+@public_page
 def rules_page():
     calendar = workdays.summary()
 
@@ -102,6 +107,7 @@ def rules_page():
 
 
 @bp.get("/open-data", endpoint="open_data")
+@public_page
 def open_data():
     """The publication policy of the open data (OCDS), and what anyone can verify and how."""
     cfg = current_app.config

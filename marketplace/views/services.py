@@ -21,6 +21,7 @@ from marketplace.forms.supply import ImportForm, ReturnForm, ServiceItemForm
 from marketplace.models import Category, Grade, ServiceItem, ServiceItemPhoto, ServiceStatus, Street
 from marketplace.views.helpers import form_status, get_or_404, page_arg
 from marketplace.views.transaction import shows_refusals
+from marketplace.pagecache import public_page
 
 bp = Blueprint("services", __name__)
 
@@ -35,6 +36,7 @@ def _choices():
 # --- the public list ----------------------------------------------------------------------------------
 
 @bp.get("/services/")
+@public_page
 def index():
     filters = queries.service_filters(request.args)
     page = db.paginate(page=page_arg(), select=queries.services(filters), per_page=PAGE_SIZE, error_out=False)
@@ -61,6 +63,7 @@ def _item(code: str) -> ServiceItem:
 
 
 @bp.get("/services/<code>")
+@public_page
 def detail(code: str):
     item = _item(code)
     private = permissions.can(current_user, "service.view_private", item)
