@@ -38,6 +38,7 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    PASSWORD_HASH_COST = None  # argon2-cffi's own parameters (RFC 9106 low-memory); only the tests lower them
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -138,6 +139,8 @@ class TestConfig(Config):
     FIGURES_CACHE_SECONDS = 0  # tests see every change at once
     PUBLIC_PAGE_CACHE_SECONDS = 0  # (tests/views/test_pagecache.py turns it on)
     TWO_FACTOR_ROLES = ""  # other tests sign in with the password; tests/views/test_two_factor.py sets its own
+    # argon2id still, at a token cost: the suite hashes and checks thousands of passwords
+    PASSWORD_HASH_COST = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
     def __init__(self) -> None:
         import tempfile

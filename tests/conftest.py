@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import contextvars
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
 from jinja2 import StrictUndefined
-from sqlalchemy import event, text
+from sqlalchemy import JSON, Integer, bindparam, event, select, text
 from sqlalchemy.engine import Engine
 
 from marketplace import create_app, scratch
@@ -99,6 +102,70 @@ def _context(app) -> Iterator[None]:
             yield
         _wipe()
         db.session.remove()
+
+
+@dataclass
+class DemoSnapshot:
+    rows: dict[str, list[dict]]  # table → its rows, in primary-key order
+    files: dict[str, Path]  # config key of a folder (uploads, exports) → a copy of what the demo left in it
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(app, tmp_path_factory: pytest.TempPathFactory) -> DemoSnapshot:
+    """The demo district (`flask seed-demo`, at FROZEN_AT) built once per pass and kept as rows:
+    building it takes long, putting its rows back (the `demo` fixture) a second."""
+    from marketplace.demo import build_demo
+
+    with app.app_context(), clock.frozen(FROZEN_AT):
+        _wipe()
+        build_demo()
+        db.session.commit()
+        rows = {}
+        for table in db.metadata.sorted_tables:
+            json = [c for c in table.columns if isinstance(c.type, JSON)]
+            query = select(table, *[c.is_(None).label(f"sql_null_{c.name}") for c in json])
+            rows[table.name] = []
+            for row in db.session.execute(query.order_by(*table.primary_key.columns)).mappings():
+                values = {c.name: row[c] for c in table.columns}
+                for c in json:  # JSON's null and SQL's NULL both read as None
+                    if values[c.name] is None and not row[f"sql_null_{c.name}"]:
+                        values[c.name] = JSON.NULL
+                rows[table.name].append(values)
+        _wipe()
+        db.session.remove()
+    files = {}
+    for key in ("UPLOAD_FOLDER", "EXPORT_FOLDER"):
+        files[key] = tmp_path_factory.mktemp("demo-" + key.lower())
+        shutil.copytree(app.config[key], files[key], dirs_exist_ok=True)
+    return DemoSnapshot(rows, files)
+
+
+def restore_demo(snapshot: DemoSnapshot) -> None:
+    """Put the demo district back into the (empty) tables, as `flask seed-demo` leaves them."""
+    from flask import current_app
+
+    for table in db.metadata.sorted_tables:
+        if snapshot.rows[table.name]:
+            json = {c.name: bindparam(c.name, type_=JSON(none_as_null=True))  # None: SQL's NULL
+                    for c in table.columns if isinstance(c.type, JSON)}
+            db.session.execute(table.insert().values(json) if json else table.insert(), snapshot.rows[table.name])
+    if dialect() == "postgresql":  # the ids go on from the demo's, as after a real build
+        quote = db.engine.dialect.identifier_preparer.quote
+        for table in db.metadata.sorted_tables:
+            keys = list(table.primary_key.columns)
+            if len(keys) == 1 and isinstance(keys[0].type, Integer) and snapshot.rows[table.name]:
+                db.session.execute(text("SELECT setval(pg_get_serial_sequence(:t, :c), :n)"),
+                                   {"t": quote(table.name), "c": keys[0].name,
+                                    "n": max(row[keys[0].name] for row in snapshot.rows[table.name])})
+    db.session.commit()
+    for key, copy in snapshot.files.items():
+        shutil.copytree(copy, current_app.config[key], dirs_exist_ok=True)
+
+
+@pytest.fixture
+def demo(demo_snapshot: DemoSnapshot) -> None:
+    """The demo district, as `flask seed-demo` loads it (a fresh copy for each test)."""
+    restore_demo(demo_snapshot)
 
 
 @pytest.fixture

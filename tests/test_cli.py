@@ -39,8 +39,7 @@ def test_seed_demo_loads_the_licang_district(runner):
     assert audit.verify_chain().ok
 
 
-def test_seed_demo_is_idempotent(runner):
-    runner.invoke(args=["seed-demo"])
+def test_seed_demo_is_idempotent(runner, demo):  # (the district as seed-demo loaded it)
     before = (count(Street), count(Community), count(Organization), count(User))
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0
@@ -48,9 +47,16 @@ def test_seed_demo_is_idempotent(runner):
     assert audit.verify_chain().ok
 
 
-def test_if_empty_skips_a_database_with_users(runner):
-    runner.invoke(args=["seed-demo", "--if-empty"])
+def test_if_empty_loads_an_empty_database(runner, monkeypatch):
+    loaded = []
+    monkeypatch.setattr("marketplace.demo.build_demo", lambda: loaded.append(True) or [])  # (slow; not the point)
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0 and loaded == [True], result.output
+
+
+def test_if_empty_skips_a_database_with_users(runner, demo):
     users = count(User)
+    assert users > 0
     result = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "already has data" in result.output and count(User) == users
 

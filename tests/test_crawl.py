@@ -49,8 +49,7 @@ def _crawl(app, urls) -> list[tuple[str | None, str, int]]:
     return failures
 
 
-def test_no_page_fails_and_no_page_writes_for_any_role(app, runner):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+def test_no_page_fails_and_no_page_writes_for_any_role(app, demo):
     urls = _urls(app)
     db.session.commit()
     assert len(urls) > 150

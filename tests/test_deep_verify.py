@@ -11,10 +11,9 @@ from tests.conftest import tamper
 from tests.factories import make_org, project_in_delivery
 
 
-def test_the_demo_district_verifies_deep(app, runner, client):
+def test_the_demo_district_verifies_deep(app, runner, client, demo):
     from marketplace.models import Role, User
 
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
     # the public chain of the demo names no expert, resident or secretary, by account or by name
     people = db.session.scalars(db.select(User).where(User.role.in_((Role.expert, Role.resident, Role.secretary)))).all()
     url, pages = "/audit/chain.json", []

@@ -78,8 +78,7 @@ def _checks() -> dict[str, list[tuple[str, list[str]]]]:
     }
 
 
-def test_every_account_of_the_readme_table_can_try_what_it_says(app, runner):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+def test_every_account_of_the_readme_table_can_try_what_it_says(app, demo):
     accounts, checks = _readme_accounts(), _checks()
     db.session.commit()
     assert set(accounts) == set(checks), "the README's demo table and this test name the same accounts"

@@ -62,14 +62,6 @@ def phone(browser):
 
 
 @pytest.fixture
-def demo():
-    from marketplace.demo import build_demo
-
-    build_demo()
-    db.session.commit()
-
-
-@pytest.fixture
 def demo_light():
     """A few organizations and the demo administrator, for pages that need some data but not the district."""
     from marketplace.domain.core import accounts

@@ -29,7 +29,7 @@ from marketplace.config import ROOT
 from marketplace.domain.core import clock
 from marketplace.extensions import db
 from marketplace.models import IntegrityFlag, Need, Organization, Project, ServiceItem, SurveyCode
-from tests.conftest import FROZEN_AT, Auth, _wipe
+from tests.conftest import FROZEN_AT, Auth, _wipe, restore_demo
 
 pytestmark = pytest.mark.browser
 
@@ -218,17 +218,14 @@ def _axe(app, live_server, browser, chosen, checked: Checked) -> None:
 
 
 @pytest.fixture(scope="session")
-def checked_pages(app, live_server, browser) -> Iterator[Checked]:
+def checked_pages(app, live_server, browser, demo_snapshot) -> Iterator[Checked]:
     """The demo district crawled once per database pass; the tables emptied afterwards."""
     assert AXE.exists() and VNU.exists(), "run `npm ci` (make test does): axe-core and vnu-jar come from npm"
-    from marketplace.demo import build_demo
-
     folder = Path(tempfile.mkdtemp(prefix="checked-pages-"))  # pytest prunes its numbered folders
     with app.app_context(), clock.frozen(FROZEN_AT):
         try:
             started = time.monotonic()
-            build_demo()
-            db.session.commit()
+            restore_demo(demo_snapshot)
             checked = Checked(folder=folder)
             by_endpoint = _fetch(app, folder, checked)
             checked.seconds["fetch"] = time.monotonic() - started

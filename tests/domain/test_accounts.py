@@ -105,3 +105,21 @@ def test_weak_passwords_are_refused_with_a_chinese_message(app):
 
 def test_a_random_password_of_digits_and_signs_is_accepted():
     assert accounts.password_problem("83#91!20@7x%5", "zhangwei") is None
+
+
+def test_only_the_tests_lower_the_hash_cost_and_a_cheap_hash_is_upgraded_at_sign_in(app):
+    from argon2 import PasswordHasher, extract_parameters
+
+    from marketplace import config
+
+    assert config.Config.PASSWORD_HASH_COST is None and config.ProductionConfig.PASSWORD_HASH_COST is None
+    user = make_user(Role.resident)
+    assert extract_parameters(user.password_hash).time_cost == 1  # (the tests' token cost)
+    app.config["PASSWORD_HASH_COST"] = None
+    try:
+        assert accounts.check_password(user, PASSWORD)
+        real, now = PasswordHasher(), extract_parameters(user.password_hash)
+        assert (now.time_cost, now.memory_cost, now.parallelism) == (real.time_cost, real.memory_cost, real.parallelism)
+        assert accounts.check_password(user, PASSWORD)
+    finally:
+        app.config["PASSWORD_HASH_COST"] = config.TestConfig.PASSWORD_HASH_COST

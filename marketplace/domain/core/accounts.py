@@ -6,6 +6,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from zxcvbn import zxcvbn
@@ -15,8 +16,7 @@ from marketplace.domain.core.errors import DomainError, ValidationError
 from marketplace.extensions import db
 from marketplace.models import Role, User
 
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("timing-equaliser")
+_hashers: dict[tuple, tuple[PasswordHasher, str]] = {}  # cost → (hasher, its timing-equaliser hash)
 MIN_PASSWORD_LENGTH = 10
 MIN_STRENGTH = 3  # zxcvbn's 0–4: 3 is "safely unguessable" even if the hashes leaked
 # Words an attacker tries first against this platform (zxcvbn penalises passwords built on them).
@@ -24,17 +24,33 @@ CONTEXT_WORDS = ["licang", "lican", "qingdao", "jiebang", "jiebangguashuai", "gu
                  "李沧", "李沧区", "青岛", "揭榜挂帅", "揭榜"]
 
 
+def _hasher_and_dummy() -> tuple[PasswordHasher, str]:
+    """argon2id at the library's cost (RFC 9106's low-memory profile); the tests' config lowers it
+    (PASSWORD_HASH_COST) so that thousands of sign-ins do not each spend a real hash."""
+    cost = (current_app.config.get("PASSWORD_HASH_COST") if has_app_context() else None) or {}
+    key = tuple(sorted(cost.items()))
+    if key not in _hashers:
+        hasher = PasswordHasher(**cost)
+        _hashers[key] = (hasher, hasher.hash("timing-equaliser"))
+    return _hashers[key]
+
+
+def _hasher() -> PasswordHasher:
+    return _hasher_and_dummy()[0]
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password(user: User, password: str) -> bool:
+    hasher = _hasher()
     try:
-        _hasher.verify(user.password_hash, password)
+        hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
     return True
 
 
@@ -71,7 +87,8 @@ def authenticate(username: str, password: str) -> User:
     user = find_user(username)
     if user is None:
         try:  # spend the same time as a real check, so timing does not reveal unknown usernames
-            _hasher.verify(_DUMMY_HASH, password or "-")
+            hasher, dummy = _hasher_and_dummy()
+            hasher.verify(dummy, password or "-")
         except VerificationError:
             pass
         raise DomainError(_l("Wrong username or password."))
