@@ -175,3 +175,23 @@ def test_only_successful_pages_are_kept(app, client, cached):
     assert not _hit(client.get("/needs/LC-NOPE"))
     assert not _hit(client.get("/login"))  # not a public page: never kept
     assert not _hit(client.get("/login"))
+
+
+def test_the_memory_is_bounded(app, client, cached, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_PAGE_CACHE_BYTES", 8 * 2048)  # a list page (>2 KB) is above an eighth
+    client.get("/needs/")
+    assert not _hit(client.get("/needs/"))
+    monkeypatch.setitem(app.config, "PUBLIC_PAGE_CACHE_BYTES", 8 * 4608)  # room for eight or nine lists
+    for q in range(12):
+        client.get(f"/needs/?q={q}")
+    store = app.extensions["pagecache"].store()
+    assert store.currsize <= store.maxsize and 8 <= len(store) < 12
+    assert _hit(client.get("/needs/?q=11")) and not _hit(client.get("/needs/?q=0"))  # the oldest went first
+
+
+def test_a_remember_cookie_or_a_signed_in_session_is_never_answered_from_the_copy(app, cached):
+    reader = app.test_client()
+    reader.get("/needs/")
+    assert _hit(reader.get("/needs/"))
+    reader.set_cookie("remember_token", "1|whatever")
+    assert not _hit(reader.get("/needs/"))
