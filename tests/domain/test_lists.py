@@ -160,3 +160,37 @@ def test_the_appeal_window_follows_the_state_council_calendar_around_the_spring_
         lists.publish(admin, period)
     # 10 working days: 02-13, 02-14 (调休 Saturday), 02-24…02-27, 02-28 (调休), 03-02, 03-03, 03-04
     assert period.appeal_until == date(2026, 3, 4)
+
+
+def test_the_set_based_list_agrees_with_each_organizations_ledger():
+    """The list is computed in one SQL statement; each entry's credit must be what the organization's
+    own ledger (ledger.compute, in Python) gives — corrected evaluations, events without a project,
+    complaints, exits and events outside the window included."""
+    import random
+
+    rng = random.Random(7)
+    today = clock.today()
+    projects = [bare_project() for _ in range(3)]
+    orgs = [make_org() for _ in range(25)]
+    for org in orgs:
+        for _ in range(rng.randint(1, 6)):
+            kind = rng.choice(["evaluation", "evaluation", "evaluation", "complaint", "exit", "excellent"])
+            points = rng.randint(40, 100) if kind == "evaluation" else rng.choice([-10, -5, 3])
+            project = rng.choice(projects + [None]) if kind == "evaluation" else None
+            on = today - timedelta(days=rng.choice([1, 20, 60, 200, 500, 900]))
+            db.session.add(ledger.CreditEvent(organization_id=org.id, kind=kind, points=Decimal(points), reason="测试",
+                                              occurred_on=on, project_id=project))
+    db.session.flush()
+    period = lists.compute("cli", "2026Q4")
+    entries = {e.organization_id: e for e in db.session.scalars(
+        db.select(ListEntry).where(ListEntry.period_id == period.id))}
+    seen = {"red": 0, "black": 0, None: 0}
+    for org in orgs:
+        score = ledger.score(org.id)
+        entry = entries.get(org.id)
+        seen[entry.kind.value if entry else None] += 1
+        if entry is not None and entry.credit is not None:
+            assert Decimal(entry.credit) == score.value, org.id
+        if score.value is not None and score.value < 60:
+            assert entry is not None and entry.kind.value == "black", org.id
+    assert seen["black"] and seen[None]  # the sample reaches more than one outcome

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, union
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from marketplace.domain.core import audit, clock, permissions, rules
@@ -66,37 +66,47 @@ def parse_period(code: str) -> tuple[str, date, date]:
 
 def _rows(starts: date, as_of: date):
     """One SELECT: per organization with credit events, its credit as of the day and the list it
-    belongs to (red, black or none), with the reason code."""
+    belongs to (red, black or none), with the reason code. The window's events are read in one pass
+    each — the latest evaluation per project (a window function, no self-join) and every other
+    event, side by side (UNION ALL) — then grouped once per organization."""
     ws = ledger.window_start(as_of)
     pass_band = rules.get_rule("eval.band.pass")
     red_min, black_below = rules.get_rule("lists.red_min_credit"), rules.get_rule("lists.black_below_credit")
     ce = CreditEvent
     in_window = and_(ce.occurred_on > ws, ce.occurred_on <= as_of)
-    latest = (select(func.max(ce.id).label("id")).where(ce.kind == ledger.EVALUATION, in_window)
-              .group_by(ce.organization_id, ce.project_id).subquery())
-    ev = aliased(ce)
-    evals = (select(ev.organization_id.label("org"), func.avg(ev.points).label("mean"),
-                    func.count(ev.id).label("n"),
-                    func.sum(case((and_(ev.points < pass_band, ev.occurred_on >= starts), 1), else_=0)).label("failed"))
-             .join(latest, latest.c.id == ev.id).group_by(ev.organization_id).subquery())
-    others = (select(ce.organization_id.label("org"), func.sum(ce.points).label("points"),
-                     func.sum(case((and_(ce.points < 0, ce.occurred_on >= starts), 1), else_=0)).label("negative"),
-                     func.sum(case((and_(ce.kind == "exit", ce.occurred_on >= starts), 1), else_=0)).label("exits"))
-              .where(ce.kind != ledger.EVALUATION, in_window).group_by(ce.organization_id).subquery())
-    orgs = union(select(evals.c.org.label("org")), select(others.c.org.label("org"))).subquery()
-    score = (evals.c.mean + func.coalesce(others.c.points, 0))
-    failed = func.coalesce(evals.c.failed, 0)
-    exits = func.coalesce(others.c.exits, 0)
-    negative = func.coalesce(others.c.negative, 0)
-    has_eval = func.coalesce(evals.c.n, 0) > 0
+    # the latest evaluation of each (organization, project), numbered newest first within the window, as
+    # ledger.compute takes it (an evaluation without a project stands alone)
+    numbered = (select(ce.organization_id, ce.points, ce.occurred_on,
+                       func.row_number().over(partition_by=(ce.organization_id, func.coalesce(ce.project_id, -ce.id)),
+                                              order_by=(ce.occurred_on.desc(), ce.id.desc())).label("n"))
+                .where(ce.kind == ledger.EVALUATION, in_window).subquery())
+    since_start = numbered.c.occurred_on >= starts
+    evaluations = select(numbered.c.organization_id.label("org"), numbered.c.points.label("points"),
+                         literal(1).label("evaluation"),
+                         case((and_(numbered.c.points < pass_band, since_start), 1), else_=0).label("failed"),
+                         literal(0).label("negative"), literal(0).label("exits")).where(numbered.c.n == 1)
+    others = select(ce.organization_id, ce.points, literal(0), literal(0),
+                    case((and_(ce.points < 0, ce.occurred_on >= starts), 1), else_=0),
+                    case((and_(ce.kind == "exit", ce.occurred_on >= starts), 1), else_=0)
+                    ).where(ce.kind != ledger.EVALUATION, in_window)
+    events = union_all(evaluations, others).subquery()
+    per_org = (select(events.c.org,
+                      func.sum(events.c.evaluation).label("n"),
+                      func.avg(case((events.c.evaluation == 1, events.c.points), else_=None)).label("mean"),
+                      func.sum(case((events.c.evaluation == 0, events.c.points), else_=0)).label("points"),
+                      func.sum(events.c.failed).label("failed"), func.sum(events.c.negative).label("negative"),
+                      func.sum(events.c.exits).label("exits"))
+               .group_by(events.c.org).subquery())
+    score = per_org.c.mean + per_org.c.points
+    failed, exits, negative = per_org.c.failed, per_org.c.exits, per_org.c.negative
+    has_eval = per_org.c.n > 0
     black = or_(failed > 0, exits > 0, and_(has_eval, score < black_below))
     red = and_(has_eval, score >= red_min, negative == 0, failed == 0)
     kind = case((black, "black"), (red, "red"), else_=None)
     reason = case((failed > 0, "failed_evaluation"), (exits > 0, "exit"), (and_(has_eval, score < black_below), "low_credit"),
                   else_="high_credit")
-    return (select(orgs.c.org, kind.label("kind"), reason.label("reason"),
+    return (select(per_org.c.org, kind.label("kind"), reason.label("reason"),
                    case((has_eval, func.round(score, 2)), else_=None).label("credit"))
-            .select_from(orgs).outerjoin(evals, evals.c.org == orgs.c.org).outerjoin(others, others.c.org == orgs.c.org)
             .subquery())
 
 
