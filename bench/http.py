@@ -110,6 +110,8 @@ def pages_for(url: str) -> list[Page]:
         Page("projects", "public list", "/projects/"),
         Page("organizations", "public list", "/organizations/"),
         Page("red/black list", "public list", "/lists"),
+        Page("services", "public list", "/services/"),
+        Page("点单会", "public list", "/meetings/"),
     ]
     for status, code in stage.items():
         if code:
