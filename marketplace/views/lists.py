@@ -8,7 +8,7 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from marketplace import exports
@@ -25,6 +25,7 @@ from marketplace.models import (
     ExemplaryProposal,
     Grade,
     ListEntry,
+    ListKind,
     ListPeriod,
     ListStatus,
     Organization,
@@ -37,21 +38,42 @@ from marketplace.pagecache import public_page
 bp = Blueprint("lists", __name__)
 
 
-def _entries_query(period: ListPeriod | None, args):
-    """A period's entries as the list shows them (by list, then organization), filtered."""
-    query = (select(ListEntry).where(ListEntry.period_id == (period.id if period else None)).join(Organization)
-             .options(joinedload(ListEntry.organization), joinedload(ListEntry.period))
-             .order_by(ListEntry.kind, Organization.name))
+SHOWN_PER_LIST = 200  # a district's list has a few hundred entries; the exports give any list whole
+
+
+def _filtered(query, period: ListPeriod | None, args):
+    """A query over a period's entries (joined to their organizations), narrowed by the page's filters."""
+    query = query.where(ListEntry.period_id == (period.id if period else None))
     alliance, street = args.get("alliance") or "", int_arg("street", args)
+    name = (args.get("q") or "").strip()[:50]
     if alliance in Alliance._value2member_map_:
         query = query.where(Organization.alliance == Alliance(alliance))
     if street:
         query = query.where(Organization.streets.any(Street.id == street))
+    if name:
+        query = query.where(Organization.name.contains(name, autoescape=True))
     return query
 
 
-def _entries(period: ListPeriod | None, args) -> list[ListEntry]:
-    return [] if period is None else list(db.session.scalars(_entries_query(period, args)))
+def _entries_query(period: ListPeriod | None, args):
+    """A period's entries as the list shows them (by list, then organization), filtered."""
+    return _filtered(select(ListEntry).join(Organization)
+                     .options(joinedload(ListEntry.organization), joinedload(ListEntry.period))
+                     .order_by(ListEntry.kind, Organization.name, ListEntry.id), period, args)
+
+
+def _entries(period: ListPeriod | None, args) -> tuple[dict[ListKind, list[ListEntry]], dict[ListKind, int]]:
+    """Each list's first SHOWN_PER_LIST entries and how many it has in all (three queries whatever its size)."""
+    shown: dict[ListKind, list[ListEntry]] = {kind: [] for kind in (ListKind.red, ListKind.black)}
+    totals = dict.fromkeys(shown, 0)
+    if period is None:
+        return shown, totals
+    counted = _filtered(select(ListEntry.kind, func.count()).join(Organization).group_by(ListEntry.kind), period, args)
+    totals.update(dict(db.session.execute(counted).all()))
+    query = _entries_query(period, args)
+    for kind in shown:
+        shown[kind] = list(db.session.scalars(query.where(ListEntry.kind == kind).limit(SHOWN_PER_LIST)))
+    return shown, totals
 
 
 def _period(code: str | None) -> ListPeriod | None:
@@ -65,8 +87,9 @@ def _period(code: str | None) -> ListPeriod | None:
 @public_page
 def public():
     period = _period(request.args.get("period"))
+    entries, totals = _entries(period, request.args)
     return render_template("lists/public.html", period=period, periods=lists.published_periods(),
-                           entries=_entries(period, request.args), reason=lists.reason_text,
+                           entries=entries, totals=totals, shown_per_list=SHOWN_PER_LIST, reason=lists.reason_text,
                            streets=db.session.scalars(select(Street).order_by(Street.id)).all(),
                            alliances=list(Alliance), filters=request.args)
 

@@ -76,3 +76,26 @@ def test_only_the_administrator_has_the_desk_and_only_its_own_entries_are_appeal
     assert response.status_code == 404
     assert db.session.scalar(db.select(db.func.count(lists.Appeal.id))) == 0
     assert db.session.get(ListPeriod, period.id).status is ListStatus.published
+
+
+def test_a_long_list_shows_its_first_entries_with_the_count_and_a_name_search(app, monkeypatch):
+    from marketplace.views import lists as view
+
+    monkeypatch.setattr(view, "SHOWN_PER_LIST", 2)
+    admin = make_user(Role.admin)
+    names = ["甲服务社", "乙服务社", "丙服务社", "丁关爱中心"]
+    for name in names:
+        org = make_org(name=name)
+        db.session.add(CreditEvent(organization_id=org.id, kind=ledger.EVALUATION, points=Decimal(95), reason="优秀",
+                                   occurred_on=date(2026, 10, 20), project_id=bare_project()))
+    db.session.flush()
+    lists.publish(admin, lists.compute(admin, "2026Q4"))
+    db.session.commit()
+    page = app.test_client().get("/lists").get_data(as_text=True)
+    assert sum(name in page for name in names) == 2 and "(4)" in page and "共 4 条中的前 2 条" in page
+    found = app.test_client().get("/lists?q=关爱").get_data(as_text=True)
+    assert "丁关爱中心" in found and "甲服务社" not in found and "(1)" in found and "前 2 条" not in found
+    csv = app.test_client().get("/lists/export.csv").data.decode("utf-8-sig")
+    assert all(name in csv for name in names)  # the export stays whole
+    odd = app.test_client().get("/lists?q=%25_" + "长" * 80)
+    assert odd.status_code == 200 and "甲服务社" not in odd.get_data(as_text=True)
