@@ -298,15 +298,22 @@ def releases(projects: list[Project]) -> list[dict[str, Any]]:
     return [built[(p.id, n)] for p in projects for n in range(1, (p.process or 1) + 1)]
 
 
-def published_projects(page: int) -> tuple[list[Project], bool]:
-    """A page of published projects (oldest first) and whether another page follows."""
+def published_projects(page: int) -> tuple[list[Project], int | None]:
+    """A page of published projects (oldest first) and the number of the next page that has some.
+
+    Page N is a range of PAGE_SIZE project ids counted from the first project's (drafts and gaps
+    in the ids leave it shorter; a range of drafts only is no page, and the next page's number
+    skips it): it is read from the primary key's index, so page 2,000 costs what page 2 costs (no
+    OFFSET over the pages before), and a page keeps its projects when a project is published later."""
     # the rows only: street, category and needs are loaded by `releases` for the releases not cached
-    # the page's ids first (a deep page skips over keys, not over whole rows), then those rows
-    ids = list(db.session.scalars(select(Project.id).where(Project.status != ProjectStatus.draft)
-                                  .order_by(Project.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
-    rows = db.session.scalars(select(Project).where(Project.id.in_(ids[:PAGE_SIZE])).order_by(Project.id)).all() \
-        if ids else []
-    return list(rows), len(ids) > PAGE_SIZE
+    first = select(func.min(Project.id)).scalar_subquery()  # (the key's first entry)
+    low = first + (page - 1) * PAGE_SIZE
+    published = Project.status != ProjectStatus.draft
+    rows = db.session.scalars(select(Project).where(Project.id >= low, Project.id < low + PAGE_SIZE, published)
+                              .order_by(Project.id)).all()
+    following = db.session.execute(select(Project.id, first).where(Project.id >= low + PAGE_SIZE, published)
+                                   .order_by(Project.id).limit(1)).first()
+    return list(rows), (following[0] - following[1]) // PAGE_SIZE + 1 if following else None
 
 
 def publication_policy() -> str:

@@ -265,3 +265,226 @@ def test_community_desk_is_bounded_at_10_and_1000_rows(app, grow_needs, count_qu
                 assert client.get(url).status_code == 200, url
         counts.append(n())
     assert counts[0] == counts[1], counts
+
+
+def _measure(client, count_queries, urls):
+    """The queries of each page, by page (every one answered 200)."""
+    counts = {}
+    for url in urls:
+        with count_queries() as n:
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+        counts[url] = n()
+    return counts
+
+
+def _same(small, large, what):
+    """The same count for every page at both sizes (with the page's name, when one differs)."""
+    assert small.keys() == large.keys()
+    differ = {k: (small[k], large[k]) for k in small if small[k] != large[k]}
+    assert not differ, f"{what}: {sorted(differ.items())}"
+
+
+def test_ordering_meeting_pages_are_bounded(app, count_queries):
+    """点单会: the meetings list, a meeting (public and as the invited secretary), an order (public and
+    as its organization) and 我的订单 for both: the same queries with 2 or 8 items presented and ordered."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from marketplace.domain.core import clock
+    from marketplace.domain.supply import ordering
+    from tests.factories import PASSWORD, listed_service, make_community
+
+    community = make_community()
+    officer = make_user(Role.street, street_id=community.street_id)
+    secretary = make_user(Role.secretary, community_id=community.id)
+    org_user, admin = make_user(Role.organization), make_user(Role.admin)
+    db.session.commit()
+    starts = clock.now() + timedelta(days=1)
+    meeting = ordering.schedule(officer, {"title": "点单会", "starts_at": starts, "place": "街道",
+                                          "community_ids": [community.id]})
+    db.session.commit()
+    orders = []
+
+    def grow(n):
+        for i in range(n):
+            ordering.schedule(officer, {"title": f"点单会{i}", "starts_at": starts + timedelta(days=i + 1),
+                                        "place": "街道", "community_ids": [community.id]})
+            item = listed_service(org_user=org_user, admin=admin, name=f"助浴{len(orders)}", monthly_capacity=40,
+                                  price=Decimal("120"))
+            row = ordering.present(officer, meeting, item, starts, 10, 10)
+            ordering.toggle_shortlist(secretary, row)
+            with clock.frozen(starts + timedelta(hours=1)):
+                orders.append(ordering.place(secretary, row, {"quantity": 2, "months": 1, "budget": "240"}))
+        db.session.commit()
+
+    def pages():
+        urls = ["/meetings/", f"/meetings/{meeting.code}", f"/orders/{orders[0].code}"]
+        found = {}
+        with clock.frozen(starts + timedelta(hours=2)):
+            found.update({f"public {k}": v for k, v in _measure(app.test_client(), count_queries, urls).items()})
+            for who in (secretary, org_user):
+                client = app.test_client()
+                Auth(client).login(who.username, PASSWORD)
+                found.update({f"{who.role.value} {k}": v for k, v in
+                              _measure(client, count_queries, urls + ["/my/orders"]).items()})
+        return found
+
+    grow(2)
+    small = pages()
+    grow(6)
+    _same(small, pages(), "meetings")
+
+
+def _project_through_its_stages(app, count_queries, bids, followers):
+    """A project with `bids` bids and `followers` residents following it (and its need), walked from
+    bidding to delivery: the queries of its pages at each stage, as the public, a follower, the
+    street officer and the panel's expert (their scoring page), and why-this-winner once awarded."""
+    from datetime import timedelta
+
+    from marketplace.domain.core import clock, follow
+    from marketplace.domain.tender import awards
+    from marketplace.models import PanelRole
+    from tests.factories import PASSWORD, published_project, submitted_bid
+
+    project, officer = published_project()
+    need = project.needs[0]
+    submitted = [submitted_bid(project, total=str(50000 + i))[0] for i in range(bids)]
+    people = [make_user(Role.resident) for _ in range(followers)]
+    for person in people:
+        follow.follow(person, project)
+        follow.follow(person, need)
+    expert, department = make_user(Role.expert), make_user(Role.department)
+    db.session.commit()
+    counts = {}
+
+    def look(stage, extra=()):
+        base = [f"/projects/{project.code}", f"/needs/{need.code}", *extra]
+        named = lambda k: k.replace(project.code, "P").replace(need.code, "N")  # noqa: E731
+        counts.update({f"{stage} public {named(k)}": v
+                       for k, v in _measure(app.test_client(), count_queries, base).items()})
+        for who, urls in ((people[0], base), (officer, base),
+                          (expert, base + ([f"/projects/{project.code}/review"] if stage != "bidding" else []))):
+            client = app.test_client()
+            Auth(client).login(who.username, PASSWORD)
+            counts.update({f"{stage} {who.role.value} {named(k)}": v
+                           for k, v in _measure(client, count_queries, urls).items()})
+
+    look("bidding")
+    with clock.frozen(project.bid_deadline + timedelta(hours=1)):
+        awards.close_if_due(project)
+        awards.set_panel(officer, project, [(officer, PanelRole.street), (expert, PanelRole.expert),
+                                            (department, PanelRole.department)])
+        for bid in submitted:
+            awards.schedule_roadshow(officer, bid, clock.now(), "线上")
+        for user in (officer, expert, department):
+            awards.declare(user, project)
+        db.session.commit()
+        look("evaluating")
+        for user in (officer, expert, department):
+            for i, bid in enumerate(submitted):
+                awards.score(user, bid, {k: {"score": v - i % 3, "reason": "理由"} for k, v in
+                                         {"plan": 35, "team": 15, "past": 10, "budget": 10, "roadshow": 8}.items()})
+        awards.award(officer, project, submitted[0])
+        db.session.commit()
+        look("notice", [f"/projects/{project.code}/award"])
+    with clock.frozen(project.bid_deadline + timedelta(days=10)):
+        awards.finalize_if_due(project)
+        db.session.commit()
+        look("delivery", [f"/projects/{project.code}/award"])
+    return counts
+
+
+def test_project_pages_at_each_stage_are_bounded(app, count_queries):
+    """The project page (bidding, evaluating, notice, delivery), its need with the follow box, the
+    expert's scoring page and why-this-winner: the same queries with 2 bids and 2 followers as with
+    6 bids and 8 followers."""
+    small = _project_through_its_stages(app, count_queries, bids=2, followers=2)
+    large = _project_through_its_stages(app, count_queries, bids=6, followers=8)
+    _same(small, large, "project stages")
+
+
+def test_expert_and_organization_desks_are_bounded(app, count_queries):
+    """The expert's 评榜 desk (/reviews/) and home; the organization's 我的机构, home, services and
+    notifications: the same queries with 2 or 6 assignments, bids and service items."""
+    from marketplace.domain.core import clock
+    from marketplace.models import NeedReview
+    from tests.factories import PASSWORD, listed_service, make_need, published_project, submitted_bid
+
+    expert, org_user, admin = make_user(Role.expert), make_user(Role.organization), make_user(Role.admin)
+    db.session.commit()
+    made = {"n": 0}
+
+    def grow(n):
+        for i in range(made["n"], made["n"] + n):
+            need = make_need()
+            done = i % 2 == 0
+            db.session.add(NeedReview(need_id=need.id, reviewer_id=expert.id, assigned_by_id=admin.id,
+                                      scores={"urgency": {"score": 20, "reason": "理由"}} if done else None,
+                                      total=20 if done else None, submitted_at=clock.now() if done else None))
+            project, _officer = published_project()
+            submitted_bid(project, user=org_user)
+            listed_service(org_user=org_user, admin=admin, name=f"服务{i}")
+        made["n"] += n
+        db.session.commit()
+
+    def pages():
+        found = {}
+        for who, urls in ((expert, ["/reviews/", "/dashboard", "/notifications/"]),
+                          (org_user, ["/my/organization", "/dashboard", "/my/services", "/notifications/",
+                                      "/my/credit"])):
+            client = app.test_client()
+            Auth(client).login(who.username, PASSWORD)
+            found.update({f"{who.role.value} {k}": v for k, v in _measure(client, count_queries, urls).items()})
+        return found
+
+    grow(2)
+    small = pages()
+    grow(4)
+    _same(small, pages(), "desks")
+
+
+def test_ocds_pages_are_id_ranges_read_without_offset(client, monkeypatch):
+    """/projects/ocds.json?page=N: page N is a range of ids from the first project's, read from the
+    key (no OFFSET over the pages before); walking links.next gives every published project once, in
+    order, skipping a range of drafts only (typed, it redirects onwards); past the end is a 404."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from marketplace import exports_ocds
+    from marketplace.models import Project, ProjectStatus
+    from tests.factories import bare_project
+
+    monkeypatch.setattr(exports_ocds, "PAGE_SIZE", 3)
+    ids = [bare_project() for _ in range(11)]
+    for draft in ids[3:6] + ids[8:9]:  # the second page's ids all drafts, one more on the third page
+        row = db.session.get(Project, draft)
+        row.status, row.published_at = ProjectStatus.draft, None
+    db.session.commit()
+    published = [i for i in ids if i not in ids[3:6] + ids[8:9]]
+    codes = dict(db.session.execute(db.select(Project.id, Project.code)).all())
+
+    from tests.views.test_ocds_schema import errors
+
+    url, seen, sizes = "/projects/ocds.json", [], []
+    while url:
+        package = client.get(url).get_json()
+        assert errors(package) == [], url  # (the empty page too: valid against the schema)
+        seen += [r["ocid"].rsplit("-", 3)[-3:] for r in package["releases"]]
+        sizes.append(len(package["releases"]))
+        url = package.get("links", {}).get("next")
+    assert sizes == [3, 2, 2]  # 11 ids: 3 published; 3 drafts (skipped); 2 and a draft; 2
+    assert client.get("/projects/ocds.json?page=2").headers["Location"].endswith("page=3")
+    assert ["-".join(s) for s in seen] == [codes[i] for i in published]
+    assert client.get("/projects/ocds.json?page=5").status_code == 404
+    statements = []
+    listen = lambda conn, cur, statement, params, *a: statements.append((" ".join(statement.split()), params))  # noqa: E731
+    event.listen(Engine, "before_cursor_execute", listen)
+    try:
+        assert client.get("/projects/ocds.json?page=3").status_code == 200
+    finally:
+        event.remove(Engine, "before_cursor_execute", listen)
+    read = [s for s, _p in statements if "FROM projects" in s and "projects.id >=" in s]
+    assert len(read) == 2  # the page's rows and the next page's first id, both from the key
+    offsets = [list(p)[-1] for s, p in statements if " OFFSET " in s]  # (SQLite's dialect writes OFFSET 0)
+    assert all(o == 0 for o in offsets), offsets

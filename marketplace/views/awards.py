@@ -103,11 +103,10 @@ def review(code: str):
         abort(404)
     criteria = awards.scored_criteria(project)
     forms, mine = {}, {}
-    competing = awards.eligible_bids(project)
+    competing = awards.eligible_bids(project, letters=True)
     if member.declared_at and not member.recused_at:
+        mine = awards.scores_of(member, competing)
         for bid in competing:
-            mine[bid.id] = db.session.scalar(select(BidScore).where(BidScore.bid_id == bid.id,
-                                                                    BidScore.member_id == member.id))
             forms[bid.id] = id_prefixed(review_form(criteria, _labels()), f"bid{bid.id}")
     status = 200
     action = request.form.get("action")
@@ -138,7 +137,7 @@ def review(code: str):
     return render_template("awards/review.html", project=project, member=member, bids=competing, forms=forms,
                            mine=mine, criteria=criteria, labels=_labels(), ready=ready,
                            ranking=awards.ranking(project) if ready else [],
-                           readable={b.id: bids.can_read(current_user, b) for b in competing},
+                           readable=bids.readable(current_user, project, competing),
                            confirm=BaseForm()), status
 
 

@@ -52,16 +52,20 @@ def export(fmt: str):
 @public_page
 def ocds_all():
     """The published projects as OCDS 1.1 release packages, 100 projects per page: ?page=2 …
-    A page past the end is a 404; `links.next` (OCDS pagination extension) names the next page."""
+    A page past the end is a 404; `links.next` (OCDS pagination extension) names the next page.
+    A page is a range of project ids (see `published_projects`), read without OFFSET; a range of
+    drafts only redirects to the next page that has projects."""
     page = request.args.get("page", 1, type=int)
     if page is None or not 1 <= page <= MAX_PAGE:
         abort(404)
-    projects, more = published_projects(page)
-    if not projects:
-        abort(404)
+    projects, following = published_projects(page)
+    if not projects:  # past the end; or a range of drafts only, which links.next skips
+        if following is None:
+            abort(404)
+        return redirect(url_for("projects.ocds_all", page=following))
     links = {}
-    if more:
-        links["next"] = url_for("projects.ocds_all", page=page + 1, _external=True)
+    if following is not None:
+        links["next"] = url_for("projects.ocds_all", page=following, _external=True)
     if page > 1:
         links["prev"] = url_for("projects.ocds_all", page=page - 1, _external=True)
     return package(projects, url_for("projects.ocds_all", page=page, _external=True), links)

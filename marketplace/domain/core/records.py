@@ -51,10 +51,21 @@ def winner_org_id(project: Project) -> int:
 
 
 def panel_member(project: Project, user: Any) -> PanelMember | None:
+    """The user's seat on the project's panel, if any. Once found it is remembered for the session
+    (a page asks it once per bid): the seat is then read from the identity map, without a query."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(select(PanelMember).where(PanelMember.project_id == project.id,
-                                                       PanelMember.user_id == user.id))
+    seats = db.session.info.setdefault("panel_seats", {})
+    known = seats.get((project.id, user.id))
+    if known is not None:
+        member = db.session.get(PanelMember, known)
+        if member is not None and member.project_id == project.id and member.user_id == user.id:
+            return member
+    member = db.session.scalar(select(PanelMember).where(PanelMember.project_id == project.id,
+                                                         PanelMember.user_id == user.id))
+    if member is not None:
+        seats[(project.id, user.id)] = member.id
+    return member
 
 
 def notice_over(decision: Award) -> bool:

@@ -99,13 +99,18 @@ def active_black(org_id: int, on: date | None = None) -> ListEntry | None:
 
 
 def on_current_red_list(org_id: int) -> bool:
+    return org_id in on_current_red_list_of({org_id})
+
+
+def on_current_red_list_of(org_ids: set[int]) -> set[int]:
+    """Which of these organizations are on the latest published red list (two queries at most)."""
     latest = db.session.scalar(select(ListPeriod.id).where(ListPeriod.status == ListStatus.published)
-                               .order_by(ListPeriod.ends_on.desc()).limit(1))
+                               .order_by(ListPeriod.ends_on.desc()).limit(1)) if org_ids else None
     if latest is None:
-        return False
-    return db.session.scalar(select(ListEntry.id).where(
-        ListEntry.period_id == latest, ListEntry.organization_id == org_id, ListEntry.kind == ListKind.red,
-        ListEntry.removed_at.is_(None))) is not None
+        return set()
+    return set(db.session.scalars(select(ListEntry.organization_id).where(
+        ListEntry.period_id == latest, ListEntry.organization_id.in_(org_ids), ListEntry.kind == ListKind.red,
+        ListEntry.removed_at.is_(None))))
 
 
 def red_bonus(org_id: int) -> Decimal:

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.domain.core.records import awards_of, current_award, panel_member  # noqa: F401 (part of the stage's vocabulary)
 from marketplace.domain.core import audit, clock, notify, permissions, rules, scoring
@@ -97,10 +97,25 @@ def republish(actor: User, project: Project, bid_deadline: datetime, qa_deadline
         "process": project.process, "ended": ended.value})
 
 
-def eligible_bids(project: Project) -> list[Bid]:
-    return list(db.session.scalars(select(Bid).where(
-        Bid.project_id == project.id, Bid.status.in_((BidStatus.submitted, BidStatus.awarded, BidStatus.lost)))
-        .order_by(Bid.submitted_at, Bid.id)))
+def eligible_bids(project: Project, letters: bool = False) -> list[Bid]:
+    """The submitted bids with their organizations, first submitted first (`letters`: with their
+    partners and attachments too, for a page that shows each letter)."""
+    query = select(Bid).where(
+        Bid.project_id == project.id, Bid.status.in_((BidStatus.submitted, BidStatus.awarded, BidStatus.lost))
+    ).options(joinedload(Bid.organization))
+    if letters:
+        query = query.options(selectinload(Bid.partners).joinedload(BidPartner.organization),
+                              selectinload(Bid.attachments))
+    return list(db.session.scalars(query.order_by(Bid.submitted_at, Bid.id)).unique())
+
+
+def scores_of(member: PanelMember, candidates: list[Bid]) -> dict[int, BidScore | None]:
+    """The member's score of each of these bids (None where not scored yet), in one query."""
+    if not candidates:
+        return {}
+    found = {s.bid_id: s for s in db.session.scalars(select(BidScore).where(
+        BidScore.member_id == member.id, BidScore.bid_id.in_([b.id for b in candidates])))}
+    return {b.id: found.get(b.id) for b in candidates}
 
 
 # --- the panel ----------------------------------------------------------------------------------
@@ -340,6 +355,8 @@ def ranking(project: Project) -> list[dict[str, Any]]:
     members = {m.id: m for m in active_members(project)}
     rows = db.session.scalars(select(BidScore).where(BidScore.bid_id.in_([b.id for b in bids]))).all()
     trim_at = rules.get_rule("award.trim_at")
+    red_listed = standing.on_current_red_list_of({b.organization_id for b in bids})
+    red_points = Decimal(str(rules.get_rule("award.red_list_bonus")))
     price_weight = project.criteria.get(PRICE, 0)
     lowest = min(b.budget_total for b in bids)
     entries = []
@@ -351,7 +368,7 @@ def ranking(project: Project) -> list[dict[str, Any]]:
         price = scoring.price_score(lowest, bid.budget_total, price_weight) if price_weight else Decimal(0)
         grade = standing.effective_grade(bid.organization)
         grade_bonus = Decimal(str(rules.get_rule(f"grade_points.{grade.value}"))) if grade else Decimal(0)
-        red = standing.red_bonus(bid.organization_id)
+        red = red_points if bid.organization_id in red_listed else Decimal(0)
         entries.append({
             "bid_id": bid.id, "organization": bid.organization.name, "budget_total": str(bid.budget_total),
             "digest": bid.digest, "submitted_at": bid.submitted_at.isoformat(),

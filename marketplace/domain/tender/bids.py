@@ -11,6 +11,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
@@ -99,10 +100,10 @@ def member_org_ids(bid: Bid) -> set[int]:
     return {bid.organization_id} | {p.organization_id for p in bid.partners if p.status is not PartnerStatus.declined}
 
 
-def can_read(user: Any, bid: Bid) -> bool:
+def can_read(user: Any, bid: Bid, seat: Callable[[], Any] | None = None) -> bool:
     """THE sealing rule. Before the deadline: only the bidding organizations' own users.
     After it: also the declared, non-recused panel, the project's street, the district and its
-    supervisor (监督员)."""
+    supervisor (监督员). (`seat`: gives the user's panel seat on the bid's project, when it is known.)"""
     if not getattr(user, "is_authenticated", False):
         return False
     if user.role is Role.organization and user.organization_id in member_org_ids(bid):
@@ -112,8 +113,20 @@ def can_read(user: Any, bid: Bid) -> bool:
     if user.role in (Role.admin, Role.supervisor) or (
             user.role is Role.street and user.street_id == bid.project.street_id):
         return True
-    member = records.panel_member(bid.project, user)
+    member = seat() if seat is not None else records.panel_member(bid.project, user)
     return member is not None and member.declared_at is not None and member.recused_at is None
+
+
+def readable(user: Any, project: Project, candidates: list[Bid]) -> dict[int, bool]:
+    """`can_read` for each of a project's bids, the user's panel seat asked once for them all."""
+    found: list[Any] = []
+
+    def seat() -> Any:
+        if not found:
+            found.append(records.panel_member(project, user))
+        return found[0]
+
+    return {b.id: can_read(user, b, seat) for b in candidates}
 
 
 def full_letters(user: Any, project: Project, candidates: list[Bid]) -> set[int]:
@@ -123,7 +136,8 @@ def full_letters(user: Any, project: Project, candidates: list[Bid]) -> set[int]
     the public sees only its summary, scores and reasons (SPEC §3)."""
     decision = records.current_award(project)
     winner = decision.bid_id if decision is not None else None
-    return {b.id for b in candidates if b.id == winner or can_read(user, b)}
+    allowed = readable(user, project, candidates)
+    return {b.id for b in candidates if b.id == winner or allowed[b.id]}
 
 
 # --- the intent letter -------------------------------------------------------------------
