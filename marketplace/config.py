@@ -85,7 +85,7 @@ class Config:
     OCDS_PUBLICATION_POLICY = os.environ.get("OCDS_PUBLICATION_POLICY")  # default: PUBLIC_URL + /open-data
     OCDS_ORG_SCHEME = os.environ.get("OCDS_ORG_SCHEME", "CN-USCC")  # organizations: 统一社会信用代码
     OCDS_BUYER_SCHEME = os.environ.get("OCDS_BUYER_SCHEME", "X-LICANG-STREET")  # streets: the district's code
-    EXPORT_INLINE_ROWS = int(os.environ.get("EXPORT_INLINE_ROWS", 5000))  # larger Excel exports become jobs
+    EXPORT_INLINE_ROWS = int(os.environ.get("EXPORT_INLINE_ROWS", 5000))  # larger exports (CSV or Excel) become jobs
     EXPORT_FOLDER = os.environ.get("EXPORT_FOLDER", str(INSTANCE / "exports"))
     EXPORT_KEEP_HOURS = int(os.environ.get("EXPORT_KEEP_HOURS", 24))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 10000))

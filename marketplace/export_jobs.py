@@ -1,11 +1,16 @@
-"""The lists' exports, and large Excel exports prepared as tracked jobs with a progress page.
+"""The lists' exports, and large exports prepared as tracked jobs with a progress page.
 
-CSV is streamed whatever its size (rows are written as they are read). An Excel file must be
-built whole before it is sent, so an Excel export of more than `EXPORT_INLINE_ROWS` rows (5,000 by
-default) is not built in the request: the page says how many rows it holds and offers to prepare
-it; `start` records an `ExportJob` and queues `build` (run by the jobs backend: in-process after
-the commit by default, by the RQ worker in production); `/exports/<id>` shows its progress and,
-when it is ready, the download. Files are kept `EXPORT_KEEP_HOURS` (24 by default).
+An export of up to `EXPORT_INLINE_ROWS` rows (5,000 by default) is answered at once: CSV streamed
+as its rows are read, Excel written to a temporary file and sent. A larger one, CSV or Excel, is not
+built in the request: the page says how many rows it holds and offers to prepare it; `start`
+records an `ExportJob` (with its format) and queues `build` (run by the jobs backend: in-process
+after the commit by default, by the RQ worker in production); `/exports/<id>` shows its progress
+and, when it is ready, the download. Files are kept `EXPORT_KEEP_HOURS` (24 by default).
+
+Why CSV too, though it streams in constant memory: a whole list of 100,000 rows takes 10 s or more
+to write, and a sync gunicorn worker that streams longer than its `--timeout` is killed mid-file
+(and serves no one else meanwhile); a job writes it on the worker, with progress, and the download
+is then a plain file sent by the server.
 
 An export is described once, as a `Table` (file name, header, rows, row count), for the request
 and for the job alike, so both write the same file.
@@ -109,10 +114,11 @@ def inline_limit() -> int:
     return int(current_app.config["EXPORT_INLINE_ROWS"])
 
 
+FORMATS = ("csv", "xlsx")
+
+
 def too_large(table: Table, fmt: str) -> int | None:
-    """The row count when this export must be prepared as a job (Excel over the limit), else None."""
-    if fmt != "xlsx":
-        return None
+    """The row count when this export must be prepared as a job (over the limit), else None."""
     total = table.count()
     return total if total > inline_limit() else None
 
@@ -123,7 +129,7 @@ def respond(user: Any, table_name: str, fmt: str, args: Any) -> Any:
     total = too_large(table, fmt)
     if total is not None:
         return render_template("exports/large.html", table=table_name, total=total, limit=inline_limit(),
-                               query=query_string(args), form=BaseForm())
+                               query=query_string(args), form=BaseForm(), fmt=fmt)
     return exports.respond(fmt, table.name, table.header, table.rows())
 
 
@@ -132,13 +138,15 @@ def query_string(args: Any) -> str:
     return urlencode([(k, v) for k, v in args.items(multi=True) if k != "csrf_token"])
 
 
-def start(user: Any, table_name: str, query: str) -> ExportJob:
+def start(user: Any, table_name: str, query: str, fmt: str = "xlsx") -> ExportJob:
     """Record the export and queue its building (dispatched once the request has committed)."""
     if table_name not in TABLES:
         raise KeyError(table_name)
+    if fmt not in FORMATS:
+        raise KeyError(fmt)
     owner = user if getattr(user, "is_authenticated", False) else None
     job = ExportJob(id=secrets.token_hex(16), table=table_name, query=query[:2000], locale=str(get_locale() or "zh_CN"),
-                    user_id=owner.id if owner else None)
+                    user_id=owner.id if owner else None, format=fmt)
     job.total = TABLES[table_name](owner or AnonymousUserMixin(), _args(job)).count()
     db.session.add(job)
     db.session.flush()
@@ -153,7 +161,7 @@ def may_see(user: Any, job: ExportJob) -> bool:
 
 
 def file_of(job: ExportJob) -> Path:
-    return Path(current_app.config["EXPORT_FOLDER"]) / f"{job.id}.xlsx"
+    return Path(current_app.config["EXPORT_FOLDER"]) / f"{job.id}.{job.format}"
 
 
 def build(job_id: str) -> None:
@@ -175,7 +183,10 @@ def build(job_id: str) -> None:
     try:
         with force_locale(job.locale):
             table = TABLES[job.table](user, _args(job))
-            written = exports.write_xlsx(target, table.name, table.header, table.rows(), progress)
+            if job.format == "csv":
+                written = exports.write_csv(target, table.header, table.rows(), progress)
+            else:
+                written = exports.write_xlsx(target, table.name, table.header, table.rows(), progress)
     except Exception:
         db.session.rollback()
         current_app.logger.exception("export %s failed", job_id)

@@ -168,6 +168,26 @@ def _xlsx(name: str, header: list[str], rows: Iterable[Sequence[Any]]) -> Respon
     return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=file_name(name, "xlsx"), max_age=0)
 
 
+def write_csv(target: Any, header: Sequence[Any], rows: Iterable[Sequence[Any]],
+              progress: Callable[[int], None] | None = None) -> int:
+    """Write the CSV file (UTF-8 with a BOM, as streamed) to the path `target`; `progress(n)` every
+    BATCH rows. Returns the number of rows written."""
+    with open(target, "w", encoding="utf-8", newline="") as out:
+        out.write("\ufeff")
+        writer = csv.writer(out)
+        writer.writerow([_csv_cell(str(h)) for h in header])
+        count = 0
+        for row in rows:
+            writer.writerow([_csv_cell(v) for v in row])
+            count += 1
+            if progress is not None and count % BATCH == 0:
+                progress(count)
+    return count
+
+
+MIMETYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}
+
+
 def _csv(name: str, header: list[str], rows: Iterable[Sequence[Any]]) -> Response:
     def lines() -> Iterator[str]:
         buffer = io.StringIO()

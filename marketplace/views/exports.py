@@ -1,4 +1,4 @@
-"""Large exports prepared off the request: start one, follow its progress, download it."""
+"""Large exports (CSV or Excel) prepared off the request: start one, follow its progress, download it."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ bp = Blueprint("exports", __name__, url_prefix="/exports")
 @limiter.limit("20 per hour")
 def start():
     form = BaseForm()
-    table = request.form.get("table", "")
-    if table not in export_jobs.TABLES:
+    table, fmt = request.form.get("table", ""), request.form.get("format", "xlsx")
+    if table not in export_jobs.TABLES or fmt not in export_jobs.FORMATS:
         abort(404)
     if not form.validate_on_submit():
         abort(400)
-    job = export_jobs.start(current_user, table, request.form.get("query", ""))
+    job = export_jobs.start(current_user, table, request.form.get("query", ""), fmt)
     return redirect(url_for("exports.show", job_id=job.id))
 
 
@@ -48,4 +48,5 @@ def download(job_id: str):
     path = export_jobs.file_of(job)
     if job.status is not ExportStatus.done or not path.exists():
         abort(404)
-    return send_file(path, mimetype=exports.XLSX, as_attachment=True, download_name=exports.file_name(job.table, "xlsx"), max_age=0)
+    return send_file(path, mimetype=exports.MIMETYPES[job.format], as_attachment=True,
+                     download_name=exports.file_name(job.table, job.format), max_age=0)

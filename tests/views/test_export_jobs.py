@@ -1,6 +1,6 @@
-"""Large Excel exports become tracked jobs: the list offers to prepare the file, the job writes it
-with its progress recorded, the page shows it ready; a person's export is theirs alone; old files
-are removed; CSV always streams."""
+"""Large exports, Excel and CSV, become tracked jobs: the list offers to prepare the file, the job
+writes it with its progress recorded, the page shows it ready; a person's export is theirs alone;
+old files are removed; a small CSV streams at once."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from marketplace import export_jobs, exports
 from marketplace.domain.core import clock
 from marketplace.extensions import db
-from marketplace.models import ExportJob, ExportStatus, Role
+from marketplace.models import ExportJob, ExportStatus, Need, Role
 from tests.conftest import Auth, csrf_token_from
 from tests.factories import make_category, make_need, make_user
 
@@ -33,7 +33,8 @@ def _prepare(client, url: str):
     assert offer.status_code == 200 and "后台" in html  # a page, not a file
     query = re.search(r'name="query" value="([^"]*)"', html).group(1)
     table = re.search(r'name="table" value="([^"]*)"', html).group(1)
-    started = client.post("/exports/", data={"csrf_token": csrf_token_from(html), "table": table,
+    fmt = re.search(r'name="format" value="([^"]*)"', html).group(1)
+    started = client.post("/exports/", data={"csrf_token": csrf_token_from(html), "table": table, "format": fmt,
                                               "query": query.replace("&amp;", "&")})
     assert started.status_code == 302
     return started.headers["Location"]
@@ -56,9 +57,52 @@ def test_a_large_excel_export_is_prepared_as_a_job_and_downloaded(client, small_
     rows = list(load_workbook(io.BytesIO(data.data), read_only=True).active.values)
     assert rows[0][0] == "需求编号" and {r[0] for r in rows[1:]} == codes
 
-    # CSV is streamed at once, whatever the size
-    csv = client.get("/needs/export.csv")
-    assert csv.mimetype == "text/csv" and len(csv.get_data(as_text=True).strip().splitlines()) == 6
+    # a list within the limit is a file at once, in both formats
+    need = db.session.scalars(db.select(Need).order_by(Need.id)).first()
+    small = client.get(f"/needs/export.csv?category={need.category_id}")
+    assert small.mimetype == "text/csv" and len(small.get_data(as_text=True).strip().splitlines()) == 2
+    assert client.get(f"/needs/export.xlsx?category={need.category_id}").mimetype == exports.XLSX
+
+
+def test_a_large_csv_export_is_prepared_as_a_job_too(app, small_limit, monkeypatch):
+    """Over the limit a CSV is prepared like an Excel file (a sync worker must not stream a whole
+    list past its timeout): the same offer, progress page and download, the owner's alone; the
+    file is the one the stream would have sent, read a batch at a time."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    monkeypatch.setattr(exports, "BATCH", 2)
+    secretary, other = make_user(Role.secretary), make_user(Role.secretary)
+    codes = {make_need(secretary, title=f"=需求{n}").code for n in range(5)}
+    db.session.commit()
+    mine, theirs = app.test_client(), app.test_client()
+    Auth(mine).login(secretary.username)
+    Auth(theirs).login(other.username)
+    offer = mine.get("/needs/export.csv").get_data(as_text=True)
+    assert "CSV" in offer and 'name="format" value="csv"' in offer
+
+    statements: list[str] = []
+    listen = lambda conn, cur, statement, *a: statements.append(statement)  # noqa: E731
+    event.listen(Engine, "before_cursor_execute", listen)
+    try:
+        status_url = _prepare(mine, "/needs/export.csv")
+    finally:
+        event.remove(Engine, "before_cursor_execute", listen)
+    job = db.session.scalars(db.select(ExportJob)).one()
+    assert job.format == "csv" and job.status is ExportStatus.done and job.total == job.done_rows == 5
+    batches = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM needs" in s
+               and "LIMIT" in s.upper() and "count(" not in s.lower()]
+    assert len(batches) == 3  # 2 + 2 + 1 rows: never the whole list at once
+    page = mine.get(status_url).get_data(as_text=True)
+    assert "CSV" in page and "可以下载" in page and "5 行" in page
+    download = mine.get(f"{status_url}/file")
+    assert download.status_code == 200 and download.mimetype == "text/csv"
+    assert "%E9%9C%80%E6%B1%82%E6%B8%85%E5%8D%95" in download.headers["Content-Disposition"]  # 需求清单-….csv
+    assert download.headers["Content-Disposition"].endswith(".csv")
+    rows = list(__import__("csv").reader(io.StringIO(download.data.decode("utf-8-sig"))))
+    assert rows[0][0] == "需求编号" and {r[0] for r in rows[1:]} == codes
+    assert all(r[1].startswith("'=") for r in rows[1:])  # formulas neutralised as in the stream
+    assert theirs.get(status_url).status_code == 404 and theirs.get(f"{status_url}/file").status_code == 404
 
 
 def test_the_job_keeps_the_lists_filters_and_its_owner(app, small_limit):
@@ -91,6 +135,8 @@ def test_progress_is_recorded_every_batch(app, monkeypatch):
 def test_the_start_form_refuses_unknown_lists_and_missing_tokens(client):
     page = client.get("/login").get_data(as_text=True)
     assert client.post("/exports/", data={"csrf_token": csrf_token_from(page), "table": "users"}).status_code == 404
+    assert client.post("/exports/", data={"csrf_token": csrf_token_from(page), "table": "needs",
+                                          "format": "pdf"}).status_code == 404
     assert client.post("/exports/", data={"table": "needs"}).status_code == 400
     assert client.get("/exports/" + "0" * 32).status_code == 404
     assert db.session.query(ExportJob).count() == 0

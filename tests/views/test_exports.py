@@ -120,14 +120,13 @@ def _needs_selects(statements: list[str]) -> list[str]:
 
 
 def test_a_large_csv_streams_batch_by_batch_never_the_whole_list_at_once(app, client, monkeypatch):
-    """Over the Excel job limit, CSV is still a file at once (no job page): its first piece leaves
-    after the first batch is read, and every read is one keyed batch (LIMIT, after the last id)."""
+    """A CSV within the job limit is a file at once, streamed: its first piece leaves after the first
+    batch is read, and every read is one keyed batch (LIMIT, after the last id)."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
     monkeypatch.setattr(exports, "BATCH", 7)
     monkeypatch.setattr(exports, "FLUSH", 1)  # send every row as it is written
-    monkeypatch.setitem(app.config, "EXPORT_INLINE_ROWS", 5)
     secretary = make_user(Role.secretary)
     codes = {make_need(secretary, title=f"需求{n}").code for n in range(23)}
     db.session.commit()
