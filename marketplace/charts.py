@@ -72,8 +72,25 @@ def _fill(key: str, series: int) -> str:
     return f'class="s{index}"' if index == 0 else f'fill="url(#{escape(key)}-p{index})"'
 
 
+LABEL_WIDE = 9.0  # a drawn label is cut after about this many Chinese characters (the table keeps it whole)
+
+
+def _wide(ch: str) -> float:
+    return 1.0 if ord(ch) > 0x2E80 else 0.6
+
+
+def clip(label: Any, wide: float = LABEL_WIDE) -> str:
+    """A label as drawn: long names (organizations, milestones) end with … so the bars keep room."""
+    text, used = str(label), 0.0
+    for i, ch in enumerate(text):
+        used += _wide(ch)
+        if used > wide and i < len(text) - 1:
+            return text[:i] + "…"
+    return text
+
+
 def _label_width(labels: Sequence[Any]) -> float:
-    longest = max((sum(1.0 if ord(ch) > 0x2E80 else 0.6 for ch in str(label)) for label in labels), default=4)
+    longest = max((sum(_wide(ch) for ch in clip(label)) for label in labels), default=4)
     return min(190.0, max(60.0, longest * FONT + 10))
 
 
@@ -91,7 +108,7 @@ def bars(key: str, title: Any, rows: Sequence[tuple[Any, Any]], *, unit: Any = "
     for i, ((label, value), amount) in enumerate(zip(rows, values)):
         y = 6 + i * step
         width = 0 if top <= 0 else max(0.0, room * amount / top)
-        body.append(_text(left - 8, y + 16, label, "end"))
+        body.append(_text(left - 8, y + 16, clip(label), "end"))
         body.append(f'<rect x="{left:.1f}" y="{y:.1f}" width="{max(width, 1.5):.1f}" height="20" class="s0"/>')
         body.append(_text(left + width + 6, y + 16, f"{number(value, places)}{unit}", cls="value"))
     body.append(f'<line x1="{left:.1f}" y1="2" x2="{left:.1f}" y2="{6 + len(rows) * step:.1f}" class="axis"/>')
@@ -112,7 +129,7 @@ def stacked(key: str, title: Any, series: Sequence[Any], rows: Sequence[tuple[An
     body = []
     for i, ((label, values), total) in enumerate(zip(rows, totals)):
         y = 6 + i * step
-        body.append(_text(left - 8, y + 17, label, "end"))
+        body.append(_text(left - 8, y + 17, clip(label), "end"))
         x = left
         for s, value in enumerate(values):
             width = 0 if top <= 0 else room * float(value or 0) / top
@@ -146,7 +163,7 @@ def grouped(key: str, title: Any, series: Sequence[Any], rows: Sequence[tuple[An
     bar, gap = 16, 12
     body, y = [], 6.0
     for label, vs in rows:
-        body.append(_text(left - 8, y + bar - 2, label, "end"))
+        body.append(_text(left - 8, y + bar - 2, clip(label), "end"))
         for s, value in enumerate(vs):
             width = room * float(value or 0) / top
             body.append(f'<rect x="{left:.1f}" y="{y:.1f}" width="{max(width, 1.5):.1f}" height="{bar}" '

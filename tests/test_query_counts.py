@@ -162,6 +162,55 @@ def test_open_figures_are_bounded(client, grow_needs, count_queries):
     assert counts[0] == counts[1] and counts[1] <= 50, counts
 
 
+def test_district_desk_is_bounded(app, grow_needs, count_queries):
+    """区级工作台: the district's figures, the streets side by side and what is overdue, in aggregates."""
+    grow_needs(1)
+    reader = make_user(Role.supervisor)
+    db.session.commit()
+    client = app.test_client()
+    Auth(client).login(reader.username)
+    counts = []
+    for size in (10, 500):
+        grow_needs(size)
+        with count_queries() as n:
+            assert client.get("/district/").status_code == 200
+        counts.append(n())
+    assert counts[0] == counts[1] and counts[1] <= 45, counts
+
+
+def test_project_charts_are_bounded(app, count_queries):
+    """A project's charts (the award's scores, spending against milestones, the evaluation) and an
+    organization's credit line run the same queries whatever the number of bidders, reports or events."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from marketplace.domain.core import clock
+    from marketplace.domain.credit import ledger
+    from marketplace.models import Milestone, ProgressReport
+    from tests.factories import project_in_delivery
+
+    project, _officer, winner, _secretary = project_in_delivery()
+    milestone = Milestone(project_id=project.id, seq=1, output="启动", tranche=Decimal("1000"), due_on=clock.today())
+    db.session.add(milestone)
+    db.session.commit()
+    client = app.test_client()
+    counts = []
+    for size in (2, 40):
+        for i in range(size):
+            db.session.add(ProgressReport(project_id=project.id, milestone_id=milestone.id, text="进展",
+                                          people_served=1, spent=Decimal("1"), author_id=winner.id))
+            ledger.record(winner.organization_id, ledger.EVALUATION if i % 2 else "repair", "1", "事件",
+                          on=clock.today() - timedelta(days=i))
+        db.session.commit()
+        with count_queries() as n:
+            assert client.get(f"/projects/{project.code}").status_code == 200
+        page = n()
+        with count_queries() as n:
+            assert client.get(f"/organizations/{winner.organization_id}").status_code == 200
+        counts.append((page, n()))
+    assert counts[0] == counts[1], counts
+
+
 def test_stages_of_listed_projects_are_asked_together(app, count_queries):
     """Projects past their bidding deadline and projects in their notice show the stage a reader sees
     now; the project list and the street's desk ask it for the whole page at once, not per project."""

@@ -14,13 +14,17 @@ from sqlalchemy import func, select
 from marketplace.domain.core import records
 from marketplace.extensions import db
 from marketplace.models import (
+    Award,
     AwardStatus,
     Bid,
     Evaluation,
     EvaluationGrade,
+    Milestone,
+    MilestoneStatus,
     Need,
     NeedStatus,
     Organization,
+    Party,
     ProgressReport,
     Project,
     ProjectStatus,
@@ -128,4 +132,96 @@ def project_summary(project: Project) -> Summary:
                    grade=result[0] if result else None, total=result[1] if result else None)
 
 
-__all__ = ["STEPS", "Step", "Summary", "need_steps", "project_steps", "project_summary"]
+# --- the figures behind a project (charts on its page) ----------------------------------------------
+
+@dataclass(frozen=True)
+class BidderScores:
+    rank: int
+    organization: str
+    criteria: dict[str, Decimal | None]  # the panel's mean score per criterion
+    panel: Decimal  # the panel score (trimmed mean of the members' totals)
+    price: Decimal
+    bonuses: Decimal  # red list + grade
+    total: Decimal
+    winner: bool
+
+
+@dataclass(frozen=True)
+class AwardScores:
+    criteria: list[str]  # criterion keys, in the project's order (price apart)
+    bidders: list[BidderScores]
+    status: AwardStatus
+
+
+def _dec(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def award_scores(project: Project) -> AwardScores | None:
+    """The scores behind the award, per bidder and per criterion, read from the award's ranking — the
+    snapshot frozen when the street decided and public from the award's notice on (the same figures
+    as the why-this-winner page). Nothing before an award: the panel's scores stay with the panel
+    until then. Nothing for a direct commission either (no tender, no scores). One query."""
+    decisions = list(db.session.scalars(select(Award).where(Award.project_id == project.id)
+                                        .order_by(Award.round.desc())))
+    if not decisions:
+        return None
+    decision = next((d for d in decisions if d.status is not AwardStatus.reopened), decisions[0])
+    ranking = [r for r in decision.ranking or [] if r.get("scores")]
+    if not ranking:
+        return None
+    keys = [k for k in (project.criteria or {}) if k in ranking[0].get("criteria", {})]
+    keys += [k for k in ranking[0].get("criteria", {}) if k not in keys]
+    bidders = [BidderScores(int(r.get("rank") or i + 1), r["organization"],
+                            {k: _dec(r.get("criteria", {}).get(k)) for k in keys}, _dec(r["panel_score"]) or Decimal(0),
+                            _dec(r["price_score"]) or Decimal(0),
+                            (_dec(r["red_bonus"]) or Decimal(0)) + (_dec(r["grade_bonus"]) or Decimal(0)),
+                            _dec(r["total"]) or Decimal(0), r["bid_id"] == decision.bid_id)
+               for i, r in enumerate(ranking)]
+    return AwardScores(keys, sorted(bidders, key=lambda b: b.rank), decision.status)
+
+
+@dataclass(frozen=True)
+class PartScore:
+    party: Party
+    score: Decimal | None  # None: the party did not evaluate (its weight went to the others)
+    weight: Decimal  # the rules' weight
+    used_weight: Decimal  # the weight it carried in the total
+
+
+def evaluation_parts(result: Evaluation | None) -> list[PartScore]:
+    """The four parties' scores and weights of a 考榜 evaluation, in the parties' order (no query)."""
+    if result is None:
+        return []
+    return [PartScore(party, _dec(v.get("score")), _dec(v.get("weight")) or Decimal(0),
+                      _dec(v.get("used_weight")) or Decimal(0))
+            for party in Party for key, v in (result.parts or {}).items() if key == party.value]
+
+
+@dataclass(frozen=True)
+class MilestoneSpending:
+    seq: int
+    output: str
+    due_on: Any
+    planned: Decimal  # the milestone's tranche
+    spent: Decimal  # spending reported against it
+    status: MilestoneStatus
+
+
+def spending(project: Project) -> list[MilestoneSpending]:
+    """Spending against the milestones: each milestone's tranche and what its progress reports spent
+    (one grouped query)."""
+    rows = db.session.execute(
+        select(Milestone.seq, Milestone.output, Milestone.due_on, Milestone.tranche, Milestone.status,
+               func.coalesce(func.sum(ProgressReport.spent), 0))
+        .outerjoin(ProgressReport, ProgressReport.milestone_id == Milestone.id)
+        .where(Milestone.project_id == project.id)
+        .group_by(Milestone.id, Milestone.seq, Milestone.output, Milestone.due_on, Milestone.tranche,
+                  Milestone.status)
+        .order_by(Milestone.seq)).all()
+    return [MilestoneSpending(seq, output, due, Decimal(str(planned)), Decimal(str(spent)), status)
+            for seq, output, due, planned, status, spent in rows]
+
+
+__all__ = ["STEPS", "AwardScores", "BidderScores", "MilestoneSpending", "PartScore", "Step", "Summary",
+           "award_scores", "evaluation_parts", "need_steps", "project_steps", "project_summary", "spending"]

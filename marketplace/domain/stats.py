@@ -15,27 +15,37 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.sql import ColumnElement
 
-from marketplace.domain.core import clock
+from marketplace.domain.core import clock, rules
 from marketplace.extensions import db
 from marketplace.models import (
     Award,
     AwardStatus,
     Category,
+    ClosingReport,
     Community,
+    Complaint,
+    ComplaintStatus,
     Contract,
     Evaluation,
     EvaluationGrade,
+    Intervention,
+    InterventionStatus,
     Milestone,
     MilestoneStatus,
     Need,
+    NeedReview,
     NeedStatus,
+    Objection,
+    ObjectionStatus,
     Organization,
     ProgressReport,
     Project,
     ProjectStatus,
+    Question,
     Street,
     VerificationStatus,
 )
@@ -207,11 +217,16 @@ class StreetRow:
     needs: int
     projects: int
     awarded: Decimal
-    overdue: int
+    overdue: int  # milestones past their date
+    mean_total: Decimal | None = None  # the mean 考榜 total of its evaluated projects (latest evaluation each)
+    evaluated: int = 0
+    late_decisions: int = 0  # decisions waiting past their deadline (see `overdue_decisions`)
 
 
-def per_street() -> list[StreetRow]:
-    """Each street side by side: needs, public projects, money awarded, overdue milestones (four grouped queries)."""
+def per_street(late: list[LateKind] | None = None) -> list[StreetRow]:
+    """Each street side by side: needs, public projects, money awarded, overdue milestones, the mean
+    evaluation total (five grouped queries); with `late` (from `overdue_decisions()`), the decisions
+    waiting past their deadline too."""
     streets = db.session.execute(select(Street.id, Street.name).order_by(Street.id)).all()
     needs = dict(db.session.execute(select(Community.street_id, func.count(Need.id)).join(
         Need, Need.community_id == Community.id).group_by(Community.street_id)).all())
@@ -221,8 +236,23 @@ def per_street() -> list[StreetRow]:
         Contract, Contract.project_id == Project.id).group_by(Project.street_id)).all())
     overdue = dict(db.session.execute(select(Project.street_id, func.count(Milestone.id)).join(
         Milestone, Milestone.project_id == Project.id).where(*_overdue_clause()).group_by(Project.street_id)).all())
-    return [StreetRow(name, needs.get(i, 0), projects.get(i, 0), Decimal(awarded.get(i) or 0), overdue.get(i, 0))
-            for i, name in streets]
+    latest = select(func.max(Evaluation.id)).group_by(Evaluation.project_id)
+    grades = {i: (mean, n) for i, mean, n in db.session.execute(
+        select(Project.street_id, func.avg(Evaluation.total), func.count(Evaluation.id))
+        .join(Project, Evaluation.project_id == Project.id).where(Evaluation.id.in_(latest))
+        .group_by(Project.street_id)).all()}
+    late_by_street: dict[int, int] = {}
+    for kind in late or []:
+        for street_id, n in kind.by_street.items():
+            late_by_street[street_id] = late_by_street.get(street_id, 0) + n
+    rows = []
+    for i, name in streets:
+        mean, evaluated = grades.get(i, (None, 0))
+        rows.append(StreetRow(name, needs.get(i, 0), projects.get(i, 0), Decimal(awarded.get(i) or 0),
+                              overdue.get(i, 0),
+                              None if mean is None else Decimal(str(mean)).quantize(Decimal("0.1")), evaluated,
+                              late_by_street.get(i, 0)))
+    return rows
 
 
 def _overdue_clause() -> list[Any]:
@@ -252,3 +282,65 @@ def overdue_milestones(street_id: int | None = None, limit: int = 20) -> tuple[i
     today = clock.today()
     return total or 0, [Overdue(c, t, s, o, d, (today - d).days) for c, t, s, o, d in rows]
 
+
+
+@dataclass
+class LateKind:
+    key: str
+    label: Any
+    count: int
+    by_street: dict[int, int]
+
+
+def overdue_decisions(street_id: int | None = None) -> list[LateKind]:
+    """Decisions waiting past their deadline, by kind (the dashboard's due dates: a response within
+    `due.response_days`, the award within `due.scoring_days` of the bidding deadline, an objection
+    before the notice ends, the evaluation within `due.evaluation_days` of the closing sign-off), each
+    counted per street: one grouped query per kind, whatever the data size."""
+    today = clock.today()
+
+    def cutoff(rule: str) -> datetime:  # due = local day + N days; past due when that day is before today
+        return _utc(today - timedelta(days=int(rules.get_rule(rule))))
+
+    respond = cutoff("due.response_days")
+    pending_review = select(NeedReview.id).where(NeedReview.need_id == Need.id, NeedReview.submitted_at.is_(None))
+    need_kinds = (
+        ("reviewers", _l("Needs waiting for reviewers"), [Need.status == NeedStatus.recorded]),
+        ("decide", _l("Reviewed needs waiting for a decision"),
+         [Need.status == NeedStatus.in_review, ~pending_review.exists()]),
+    )
+    kinds: list[LateKind] = []
+    for key, label, where in need_kinds:
+        scope = [Community.street_id == street_id] if street_id else []
+        rows = db.session.execute(select(Community.street_id, func.count(Need.id)).join(
+            Need, Need.community_id == Community.id).where(*where, Need.created_at < respond, *scope)
+            .group_by(Community.street_id)).all()
+        kinds.append(LateKind(key, label, sum(n for _s, n in rows), dict(rows)))
+
+    scope = [Project.street_id == street_id] if street_id else []
+    project_kinds = (
+        ("questions", _l("Bidders' questions unanswered"), select(Project.street_id, func.count(Question.id))
+         .join(Question, Question.project_id == Project.id)
+         .where(Question.answer.is_(None), Project.status == ProjectStatus.bidding, Question.created_at < respond)),
+        ("award", _l("Closed tenders waiting for the award"), select(Project.street_id, func.count(Project.id))
+         .where(Project.status == ProjectStatus.reviewing, Project.bid_deadline < cutoff("due.scoring_days"))),
+        ("objections", _l("Objections undecided after the notice ended"),
+         select(Project.street_id, func.count(Objection.id)).select_from(Objection)
+         .join(Award, Objection.award_id == Award.id).join(Project, Award.project_id == Project.id)
+         .where(Objection.status == ObjectionStatus.pending, Award.status == AwardStatus.notice,
+                Award.notice_ends_on < today)),
+        ("complaints", _l("Complaints waiting for a decision"), select(Project.street_id, func.count(Complaint.id))
+         .join(Complaint, Complaint.project_id == Project.id)
+         .where(Complaint.status == ComplaintStatus.pending, Complaint.created_at < respond)),
+        ("plans", _l("Rectification plans waiting for a decision"),
+         select(Project.street_id, func.count(Intervention.id)).join(Intervention, Intervention.project_id == Project.id)
+         .where(Intervention.status == InterventionStatus.plan_filed, Intervention.plan_filed_at < respond)),
+        ("evaluations", _l("Evaluations (考榜) past their deadline"),
+         select(Project.street_id, func.count(Project.id)).join(ClosingReport, ClosingReport.project_id == Project.id)
+         .where(Project.status == ProjectStatus.evaluation,
+                ClosingReport.signed_off_at < cutoff("due.evaluation_days"))),
+    )
+    for key, label, query in project_kinds:
+        rows = db.session.execute(query.where(*scope).group_by(Project.street_id)).all()
+        kinds.append(LateKind(key, label, sum(n for _s, n in rows), dict(rows)))
+    return kinds

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from marketplace.domain import stats
 from marketplace.domain.core import permissions
 from marketplace.domain.orgs import organizations
 from marketplace.domain.orgs import standing
@@ -14,10 +15,24 @@ from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.forms.organizations import RejectForm
 from marketplace.models import Organization, VerificationStatus
+from marketplace.views import figures
 from marketplace.views.helpers import get_or_404, page_arg
 from marketplace.views.transaction import shows_refusals
 
 bp = Blueprint("district", __name__, url_prefix="/district")
+
+
+@bp.get("/", endpoint="desk")
+@login_required
+def desk():
+    """区级工作台: the district's figures, the streets side by side and what is overdue."""
+    permissions.require(current_user, "district.desk")
+    f = stats.figures()
+    late = stats.overdue_decisions()
+    overdue = stats.overdue_milestones()
+    return render_template("district/desk.html", f=f, charts=figures.figure_charts(f), late=late, overdue=overdue,
+                           late_chart=figures.late_chart(overdue[0], late),
+                           street_charts=figures.street_charts(stats.per_street(late), desk=True))
 
 
 @bp.get("/organizations", endpoint="organizations")

@@ -38,6 +38,7 @@ ITEMS = [
     NavItem(_l("Orders"), "meetings.mine", roles=(Role.organization, Role.secretary)),
     NavItem(_l("Invitations"), "bids.invitations", roles=(Role.organization,)),
     NavItem(_l("My credit"), "lists.mine", roles=(Role.organization,)),
+    NavItem(_l("District desk"), "district.desk", roles=(Role.admin, Role.supervisor)),
     NavItem(_l("Verify organizations"), "district.organizations", roles=(Role.admin,)),
     NavItem(_l("Lists desk"), "lists.desk", roles=(Role.admin,)),
     NavItem(_l("Catalogue desk"), "services.review_desk", roles=(Role.admin,)),

@@ -24,6 +24,7 @@ from marketplace.forms.bids import RepublishForm
 from marketplace.forms.needs import AnswerForm, QuestionForm, ReasonForm
 from marketplace.forms.projects import CRITERIA_FIELDS, ProjectForm
 from marketplace.models import Category, Community, Need, Project, ProjectStatus, Question, Regime
+from marketplace.views import figures
 from marketplace.views.helpers import cursor_arg, form_status, get_or_404, list_context, page_arg, project_for
 from marketplace.views.helpers import MAX_PAGE
 from marketplace.views.transaction import shows_refusals
@@ -105,7 +106,7 @@ def _detail_context(project: Project, **extra) -> dict:
         "confirm": BaseForm(), "can_ask": permissions.can(current_user, "project.ask", project),
         "receipts": bids.public_receipts(project), "republish_form": RepublishForm(),
         "member": awards.panel_member(project, current_user), "has_award": bool(awards.awards_of(project)),
-        "refusals": None, "own_bid": None,
+        "refusals": None, "own_bid": None, "award_charts": {},
         "steps": overview.project_steps(project), "summary": overview.project_summary(project),
         # only a draft or a commissioned project (no bidding window: its deadline is its publication)
         # can come from a 点单会 order; a tendered project's page asks nothing more
@@ -114,9 +115,14 @@ def _detail_context(project: Project, **extra) -> dict:
     }
     if records.stage(project) in (ProjectStatus.delivery, ProjectStatus.evaluation, ProjectStatus.evaluated,
                                   ProjectStatus.exited):
-        context.update(milestones=delivery.milestones(project), result=evaluations.result_of(project),
+        result = evaluations.result_of(project)
+        context.update(milestones=delivery.milestones(project), result=result,
                        deal=delivery.contract(project),
-                       evaluator=evaluations.my_evaluator(project, current_user))
+                       evaluator=evaluations.my_evaluator(project, current_user),
+                       evaluation_chart=figures.evaluation_chart(result, overview.evaluation_parts(result)),
+                       spending_chart=figures.spending_chart(overview.spending(project)))
+    if context["has_award"]:  # the award's ranking is public from its notice on (the why-this-winner page)
+        context["award_charts"] = figures.award_charts(overview.award_scores(project), context["labels"])
     if current_user.is_authenticated and current_user.role.value == "organization" and current_user.organization:
         context["refusals"] = bids.refusals(current_user.organization, project)
         context["own_bid"] = bids.own_bid(current_user.organization, project)

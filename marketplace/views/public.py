@@ -23,6 +23,7 @@ from marketplace.models import (
     ServiceStatus,
     Street,
 )
+from marketplace.views import figures
 from marketplace.views.helpers import get_or_404, int_arg, page_arg, safe_next
 from marketplace.domain.integrity import flags as integrity_flags
 from marketplace.pagecache import public_page
@@ -88,6 +89,7 @@ def organization(org_id: int):
         standing=standing.standing(org),
         private=permissions.can(current_user, "organization.view_private", org),
         score=ledger.score(org.id), ledger=ledger.ledger(org.id)[:50], event_label=ledger.event_label,
+        credit_chart=figures.credit_chart(ledger.history(org.id)),
         black=standing.active_black(org.id), red=standing.on_current_red_list(org.id),
         services=db.session.scalars(select(ServiceItem).where(
             ServiceItem.organization_id == org.id, ServiceItem.status.in_((ServiceStatus.listed, ServiceStatus.paused)))

@@ -7,10 +7,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from marketplace.domain import queries
+from marketplace.domain import queries, stats
 from marketplace.domain.core import permissions, records, rules
 from marketplace.extensions import db
 from marketplace.models import Community, Need, NeedStatus, Project, ProjectStatus, Question
+from marketplace.views import figures
 from marketplace.views.helpers import cursor_arg, page_arg
 
 bp = Blueprint("street_desk", __name__, url_prefix="/street")
@@ -38,6 +39,11 @@ def index():
     open_questions = db.session.scalars(select(Question).join(Project).where(
         Project.street_id == current_user.street_id, Question.answer.is_(None),
         Project.status == ProjectStatus.bidding).options(joinedload(Question.project))).all()
+    f = stats.figures(current_user.street_id)
+    late = stats.overdue_decisions(current_user.street_id)
+    overdue = stats.overdue_milestones(current_user.street_id)
     return render_template("street/index.html", page=page, status=status, counts=counts,
                            statuses=list(NeedStatus), projects=street_projects, questions=open_questions,
-                           threshold=rules.get_rule("need.publish_threshold"))
+                           threshold=rules.get_rule("need.publish_threshold"),
+                           f=f, charts=figures.figure_charts(f), overdue=overdue, late=late,
+                           late_chart=figures.late_chart(overdue[0], late))

@@ -99,6 +99,12 @@ def _is_admin(user: User, _obj: Any) -> bool:
     return user.role is Role.admin
 
 
+@rule("district.desk")
+def _district_desk(user: User, _obj: Any) -> bool:
+    """The district's desk (its figures, the streets side by side, what is overdue): the district's readers."""
+    return reads_district(user)
+
+
 # --- organizations -----------------------------------------------------------------------
 
 @rule("organization.verify", "organization.reject")

@@ -76,6 +76,30 @@ def ledger(org_id: int) -> list[CreditEvent]:
                                    .order_by(CreditEvent.occurred_on.desc(), CreditEvent.id.desc())))
 
 
+def _months_later(day: date, months: int) -> date:
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return date(year, month + 1, min(day.day, 28))
+
+
+def history(org_id: int, on: date | None = None) -> list[tuple[date, Decimal]]:
+    """The score over time, for a chart: the score as of each day it can change — an event's day, the
+    day an event leaves the window — and today, from one query of the ledger. Days without a score (no
+    evaluated project in the window) are left out."""
+    on = on or clock.today()
+    events = list(db.session.scalars(select(CreditEvent).where(CreditEvent.organization_id == org_id,
+                                                                 CreditEvent.occurred_on <= on)))
+    months = rules.get_rule("credit.window_months")
+    days = {e.occurred_on for e in events}
+    days |= {d for d in (_months_later(e.occurred_on, months) for e in events) if d <= on}
+    days.add(on)
+    points = []
+    for day in sorted(days):
+        value = compute(events, day).value
+        if value is not None:
+            points.append((day, value))
+    return points
+
+
 EVENT_LABELS = {
     "evaluation": _l("Evaluation total"), "excellent": _l("优秀 bonus"), "exit": _l("Exit (淘汰退出)"),
     "complaint": _l("Upheld complaint"), "objection": _l("Upheld objection"),

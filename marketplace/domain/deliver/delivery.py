@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from PIL import Image
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from marketplace.domain.assess import needs
 from marketplace.domain.core.records import contract, winner_org_id  # noqa: F401 (part of the stage's vocabulary)
@@ -37,7 +38,10 @@ from marketplace.models import (
 
 
 def milestones(project: Project) -> list[Milestone]:
-    return list(db.session.scalars(select(Milestone).where(Milestone.project_id == project.id).order_by(Milestone.seq)))
+    """The milestones with their reports and photos (three queries, however many reports)."""
+    return list(db.session.scalars(select(Milestone).where(Milestone.project_id == project.id)
+                                   .options(selectinload(Milestone.reports).selectinload(ProgressReport.photos))
+                                   .order_by(Milestone.seq)))
 
 
 def _money(raw: Any, field: str) -> Decimal:
