@@ -76,7 +76,7 @@ def street_charts(rows: list[stats.StreetRow], desk: bool = False) -> dict[str, 
 def late_chart(milestones: int, late: list[stats.LateKind]) -> charts.Chart:
     """What is overdue, counted by kind: milestones past their date and decisions past their deadline."""
     rows = [(_("Milestones past their date"), milestones)] + [(k.label, k.count) for k in late]
-    return charts.bars("overdue", _("Overdue items"), [(label, n) for label, n in rows if n],
+    return charts.bars("overdue", _("Overdue items by kind"), [(label, n) for label, n in rows if n],
                        label_header=_("Kind"), value_label=_("Number"))
 
 
@@ -84,7 +84,7 @@ def award_charts(scores: overview.AwardScores | None, labels: dict[str, Any]) ->
     """The scores behind the award: each bidder's total in its parts, and the panel's mean per criterion."""
     if scores is None:
         return {}
-    names = [(f"{b.rank}. {b.organization}" + (" ★" if b.winner else "")) for b in scores.bidders]
+    names = [("★ " if b.winner else "") + f"{b.rank}. {b.organization}" for b in scores.bidders]
     return {
         "award-total": charts.stacked(
             "award-total", _("Each bidder's total and its parts"), [_("Panel score"), _("Price"), _("Bonuses")],
