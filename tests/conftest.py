@@ -168,6 +168,21 @@ def demo(demo_snapshot: DemoSnapshot) -> None:
     restore_demo(demo_snapshot)
 
 
+@pytest.fixture(scope="session")
+def demo_crawl(app, demo_snapshot: DemoSnapshot):
+    """Every GET page of a fresh demo district read once per pass as every role (tests/demo_crawl.py)."""
+    from tests.demo_crawl import read_every_page
+
+    with app.app_context(), clock.frozen(FROZEN_AT):
+        limiter.reset()
+        restore_demo(demo_snapshot)
+        try:
+            return read_every_page(app)
+        finally:
+            _wipe()
+            db.session.remove()
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()
