@@ -1,6 +1,6 @@
-"""Charts on the street desk, a project with an award and an organization's page, in a browser, on a
-desktop and on a 390 px phone: each drawing is there with its title and its data table (the table
-opens from its summary), and nothing is wider than the screen."""
+"""Charts on the street desk, a project with an award, an organization's page and the district desk, in
+a browser, on a desktop and on a 390 px phone: each drawing is there with its title and its data table
+(the table opens from its summary), and nothing is wider than the screen."""
 
 import pytest
 from sqlalchemy import select
@@ -51,3 +51,10 @@ def test_charts_on_the_street_desk_a_project_and_an_organization(page, phone, li
         assert "黑榜线 60" in viewer.locator("#chart-credit svg").inner_html()
         _fits(viewer)
         shot(viewer, f"charts-organization-{size}")
+        viewer.context.clear_cookies()
+        sign_in(viewer, live_server, "supervisor")  # the district desk: the district's readers
+        viewer.goto(f"{live_server}/district/")
+        for key in ("overdue", "streets", "streets-money", "streets-grade", "streets-late", "needs-month"):
+            _check_chart(viewer, key)
+        _fits(viewer)
+        shot(viewer, f"charts-district-desk-{size}")
