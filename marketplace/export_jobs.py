@@ -129,13 +129,19 @@ def respond(user: Any, table_name: str, fmt: str, args: Any) -> Any:
     total = too_large(table, fmt)
     if total is not None:
         return render_template("exports/large.html", table=table_name, total=total, limit=inline_limit(),
-                               query=query_string(args), form=BaseForm(), fmt=fmt)
+                               query=query_string(table_name, args), form=BaseForm(), fmt=fmt)
     return exports.respond(fmt, table.name, table.header, table.rows())
 
 
-def query_string(args: Any) -> str:
-    """The filters of a list, kept as they were asked for (nothing else of the request)."""
-    return urlencode([(k, v) for k, v in args.items(multi=True) if k != "csrf_token"])
+FILTERS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "needs": queries.need_filters, "projects": queries.project_filters, "services": queries.service_filters}
+
+
+def query_string(table_name: str, args: Any) -> str:
+    """The filters of a list as the list reads them (each value as its filter keeps it, nothing else
+    of the request): short whatever the address carried, and read back into the same filters."""
+    filters = FILTERS[table_name](args)
+    return urlencode([(k, str(v)) for k, v in filters.items() if v is not None and v != ""])
 
 
 def start(user: Any, table_name: str, query: str, fmt: str = "xlsx") -> ExportJob:
@@ -145,7 +151,8 @@ def start(user: Any, table_name: str, query: str, fmt: str = "xlsx") -> ExportJo
     if fmt not in FORMATS:
         raise KeyError(fmt)
     owner = user if getattr(user, "is_authenticated", False) else None
-    job = ExportJob(id=secrets.token_hex(16), table=table_name, query=query[:2000], locale=str(get_locale() or "zh_CN"),
+    query = query_string(table_name, MultiDict(parse_qsl(query)))
+    job = ExportJob(id=secrets.token_hex(16), table=table_name, query=query, locale=str(get_locale() or "zh_CN"),
                     user_id=owner.id if owner else None, format=fmt)
     job.total = TABLES[table_name](owner or AnonymousUserMixin(), _args(job)).count()
     db.session.add(job)
@@ -158,6 +165,17 @@ def may_see(user: Any, job: ExportJob) -> bool:
     """A signed-in person's export is theirs alone; one asked for anonymously (public columns only)
     is reached by its unguessable link."""
     return job.user_id is None or (getattr(user, "is_authenticated", False) and user.id == job.user_id)
+
+
+def keep_until() -> Any:
+    """Files finished before this moment are past their keeping time (EXPORT_KEEP_HOURS)."""
+    return clock.now() - timedelta(hours=int(current_app.config["EXPORT_KEEP_HOURS"]))
+
+
+def expired(job: ExportJob) -> bool:
+    """Removed, or past its keeping time though not removed yet (the purge runs with the next export)."""
+    return job.status is ExportStatus.expired or (
+        job.status is ExportStatus.done and job.finished_at is not None and job.finished_at < keep_until())
 
 
 def file_of(job: ExportJob) -> Path:
@@ -201,9 +219,8 @@ def build(job_id: str) -> None:
 
 def purge_expired() -> int:
     """Remove the files kept longer than EXPORT_KEEP_HOURS; their pages say they have expired."""
-    limit = clock.now() - timedelta(hours=int(current_app.config["EXPORT_KEEP_HOURS"]))
     old = db.session.scalars(select(ExportJob).where(
-        ExportJob.status == ExportStatus.done, ExportJob.finished_at < limit)).all()
+        ExportJob.status == ExportStatus.done, ExportJob.finished_at < keep_until())).all()
     for job in old:
         file_of(job).unlink(missing_ok=True)
         job.status = ExportStatus.expired

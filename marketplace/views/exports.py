@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from marketplace import export_jobs, exports
+from marketplace.domain.core.errors import CONTROL_CHARACTERS
 from marketplace.extensions import db, limiter
 from marketplace.forms import BaseForm
 from marketplace.models import ExportJob, ExportStatus
@@ -22,7 +25,10 @@ def start():
         abort(404)
     if not form.validate_on_submit():
         abort(400)
-    job = export_jobs.start(current_user, table, request.form.get("query", ""), fmt)
+    query = request.form.get("query", "")
+    if any(CONTROL_CHARACTERS.search(k + v) for k, v in [("", query), *parse_qsl(query)]):
+        abort(400)  # never from the offer page (the list's own address refuses them too)
+    job = export_jobs.start(current_user, table, query, fmt)
     return redirect(url_for("exports.show", job_id=job.id))
 
 
@@ -37,8 +43,9 @@ def _job(job_id: str) -> ExportJob:
 def show(job_id: str):
     job = _job(job_id)
     working = job.status in (ExportStatus.queued, ExportStatus.running)
-    return render_template("exports/show.html", job=job, working=working, ready=job.status is ExportStatus.done,
-                           expired=job.status is ExportStatus.expired,
+    expired = export_jobs.expired(job)
+    return render_template("exports/show.html", job=job, working=working,
+                           ready=job.status is ExportStatus.done and not expired, expired=expired,
                            back=url_for(f"{job.table}.index") + ("?" + job.query if job.query else ""))
 
 
@@ -46,7 +53,7 @@ def show(job_id: str):
 def download(job_id: str):
     job = _job(job_id)
     path = export_jobs.file_of(job)
-    if job.status is not ExportStatus.done or not path.exists():
+    if job.status is not ExportStatus.done or export_jobs.expired(job) or not path.exists():
         abort(404)
     return send_file(path, mimetype=exports.MIMETYPES[job.format], as_attachment=True,
                      download_name=exports.file_name(job.table, job.format), max_age=0)

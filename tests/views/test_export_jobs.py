@@ -157,3 +157,45 @@ def test_old_files_are_removed_and_say_so(client, small_limit):
     assert not path.exists()
     assert "已删除" in client.get(status_url).get_data(as_text=True)
     assert client.get(f"{status_url}/file").status_code == 404
+
+
+def test_the_job_keeps_the_filters_whatever_else_the_address_carried(app, small_limit):
+    """A long address (a tracking parameter, a pasted link) must not cut the list's filters off the job:
+    the job holds exactly the rows the offer page counted."""
+    secretary = make_user(Role.secretary)
+    meals, other_category = make_category("助餐"), make_category("助学")
+    for n in range(4):
+        make_need(secretary, title=f"助餐{n}", category=meals)
+    make_need(secretary, title="助学", category=other_category)
+    db.session.commit()
+    client = app.test_client()
+    status_url = _prepare(client, f"/needs/export.xlsx?utm_source={'x' * 2100}&category={meals.id}")
+    job = db.session.scalars(db.select(ExportJob)).one()
+    assert job.total == 4 and len(job.query) < 200
+    sheet = load_workbook(io.BytesIO(client.get(f"{status_url}/file").data), read_only=True).active
+    assert sorted(r[1] for r in list(sheet.values)[1:]) == [f"助餐{n}" for n in range(4)]
+
+
+@pytest.mark.parametrize("query", ["q=%00", "q=\x00", "category=1\x00", "\x00=1", "q=" + "a" * 100_000])
+def test_odd_filters_on_the_start_form_are_refused_not_a_server_error(client, query):
+    page = client.get("/login").get_data(as_text=True)
+    started = client.post("/exports/", data={"csrf_token": csrf_token_from(page), "table": "needs",
+                                             "format": "csv", "query": query})
+    assert started.status_code in (302, 400)
+    if started.status_code == 302:
+        job = db.session.scalars(db.select(ExportJob)).one()
+        assert "\x00" not in job.query and len(job.query) < 200
+
+
+def test_a_file_past_its_keeping_time_is_not_handed_out_before_the_purge_runs(client, small_limit):
+    secretary = make_user(Role.secretary)
+    for n in range(4):
+        make_need(secretary, title=f"需求{n}")
+    db.session.commit()
+    status_url = _prepare(client, "/needs/export.csv")
+    job = db.session.scalars(db.select(ExportJob)).one()
+    job.finished_at = clock.now() - timedelta(hours=25)  # no other export has run since: not purged yet
+    db.session.commit()
+    assert export_jobs.file_of(job).exists()
+    assert client.get(f"{status_url}/file").status_code == 404
+    assert "已删除" in client.get(status_url).get_data(as_text=True)
