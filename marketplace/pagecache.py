@@ -61,6 +61,7 @@ class Entry:
     body: bytes
     needs_token: bool
     stored_at: float
+    size: int = 0  # what it holds in memory, its key included (an address can be kilobytes long)
 
 
 class PageCache:
@@ -71,6 +72,7 @@ class PageCache:
         self.lock = threading.Lock()
         self._store: TTLCache | None = None
         self._shape: tuple[int, int] | None = None
+        self.generation = 0  # moved on by every clear: a page read before it is not kept after it
 
     # --- the store ------------------------------------------------------------------------------------
 
@@ -86,13 +88,14 @@ class PageCache:
             with self.lock:
                 if shape != self._shape:
                     self._store = TTLCache(maxsize=shape[1], ttl=shape[0], timer=lambda: _now(),
-                                           getsizeof=lambda e: len(e.body) + 512)
+                                           getsizeof=lambda e: e.size)
                     self._shape = shape
         return self._store
 
     def clear(self) -> None:
-        if self._store is not None:
-            with self.lock:
+        with self.lock:
+            self.generation += 1
+            if self._store is not None:
                 self._store.clear()
 
     def get(self, key: tuple) -> Entry | None:
@@ -100,14 +103,18 @@ class PageCache:
         if store is None:
             return None
         with self.lock:
-            return store.get(key)
+            entry = store.get(key)
+        if entry is not None and _now() - entry.stored_at > self.ttl():
+            return None  # (TTLCache counts from the end of the rendering; its data is as old as its start)
+        return entry
 
-    def put(self, key: tuple, entry: Entry) -> None:
+    def put(self, key: tuple, entry: Entry, generation: int) -> None:
         store = self.store()
-        if store is None or len(entry.body) + 512 > store.maxsize // 8:
+        if store is None or entry.size > store.maxsize // 8:
             return
         with self.lock:
-            store[key] = entry
+            if generation == self.generation:  # no change was saved in this worker while it was drawn
+                store[key] = entry
 
     # --- what a page varies on --------------------------------------------------------------------
 
@@ -174,6 +181,7 @@ class PageCache:
     def before(self) -> None:
         if request.method == "GET" and self.ttl() > 0 and self._cacheable_view():
             g.pagecache_session = dict(session)  # what the session held before the view
+            g.pagecache_read = (_now(), self.generation)  # when its data is read from
 
     def _cacheable_view(self) -> bool:
         view = self.app.view_functions.get(request.endpoint or "")
@@ -201,8 +209,10 @@ class PageCache:
         if needs_token:
             body = body.replace(token.encode(), TOKEN_PLACEHOLDER)
         headers = tuple((k, v) for k, v in response.headers.items() if k.lower() not in DROPPED_HEADERS)
-        self.put(self.key(request.environ, self.language(before.get("lang"))),
-                 Entry(response.status_code, headers, body, needs_token, _now()))
+        started, generation = g.pop("pagecache_read")
+        key = self.key(request.environ, self.language(before.get("lang")))
+        size = len(body) + sum(len(str(part)) for part in key) + sum(len(k) + len(v) for k, v in headers) + 512
+        self.put(key, Entry(response.status_code, headers, body, needs_token, started, size), generation)
         return response
 
 

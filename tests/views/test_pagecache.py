@@ -195,3 +195,50 @@ def test_a_remember_cookie_or_a_signed_in_session_is_never_answered_from_the_cop
     assert _hit(reader.get("/needs/"))
     reader.set_cookie("remember_token", "1|whatever")
     assert not _hit(reader.get("/needs/"))
+
+
+def test_a_page_drawn_while_a_change_was_saved_in_this_worker_is_not_kept(app, client, cached, monkeypatch):
+    """The change empties the cache; a rendering that read the data before it must not refill it."""
+    from marketplace.views import needs as needs_views
+
+    render = needs_views.render_template
+
+    def during_a_change(*args, **kwargs):
+        app.extensions["pagecache"].clear()  # another thread's write succeeded meanwhile
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(needs_views, "render_template", during_a_change)
+    client.get("/needs/")
+    monkeypatch.setattr(needs_views, "render_template", render)
+    assert not _hit(app.test_client().get("/needs/"))
+
+
+def test_a_copy_is_never_older_than_the_configured_seconds_counted_from_its_reading(app, client, cached, monkeypatch):
+    from marketplace.views import needs as needs_views
+
+    render = needs_views.render_template
+
+    def slow(*args, **kwargs):
+        cached["t"] += 10  # a slow page: read at t, finished at t + 10
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(needs_views, "render_template", slow)
+    client.get("/needs/")
+    monkeypatch.setattr(needs_views, "render_template", render)
+    cached["t"] += 4
+    hit = app.test_client().get("/needs/")
+    assert _hit(hit) and hit.headers["Age"] == "14"  # its data is 14 s old
+    cached["t"] += 2
+    assert not _hit(app.test_client().get("/needs/"))  # 16 s after it was read
+
+
+def test_the_memory_bound_counts_the_address_too(app, cached):
+    """An address of several kilobytes (query string, Host) is kept with each copy: it counts."""
+    project, _officer = published_project()
+    db.session.commit()
+    reader = app.test_client()
+    url = f"/projects/{project.code}/ocds.json?pad={'x' * 4000}"
+    page = reader.get(url, headers={"Host": ("h" * 60 + ".") * 50 + "example"})
+    assert page.status_code == 200 and "x" * 4000 not in page.get_data(as_text=True)
+    store = app.extensions["pagecache"].store()
+    assert len(store) == 1 and store.currsize >= len(page.get_data()) + 7000
