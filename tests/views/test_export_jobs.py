@@ -199,3 +199,32 @@ def test_a_file_past_its_keeping_time_is_not_handed_out_before_the_purge_runs(cl
     assert export_jobs.file_of(job).exists()
     assert client.get(f"{status_url}/file").status_code == 404
     assert "已删除" in client.get(status_url).get_data(as_text=True)
+
+
+def test_a_job_holds_what_its_asker_may_see_and_no_more(app, small_limit):
+    """A street officer's projects export holds their own street's drafts, never another street's;
+    an anonymous one holds no draft at all; filters in the form cannot widen either."""
+    from marketplace.domain.tender import projects
+    from tests.factories import approved_need, project_data, published_project
+
+    public = [published_project(title=f"公开{n}")[0] for n in range(4)]
+    need_a, officer_a = approved_need()
+    need_b, officer_b = approved_need()
+    draft_a = projects.create(officer_a, [need_a], project_data(officer_a, title="甲街草稿"))
+    draft_b = projects.create(officer_b, [need_b], project_data(officer_b, title="乙街草稿"))
+    db.session.commit()
+
+    def job_codes(client, query: str = "") -> set[str]:
+        status_url = _prepare(client, f"/projects/export.csv{query}")
+        return {row.split(",")[0] for row in client.get(f"{status_url}/file").get_data(as_text=True).splitlines()[1:]}
+
+    officer = app.test_client()
+    Auth(officer).login(officer_a.username)
+    assert job_codes(officer) == {p.code for p in public} | {draft_a.code}
+    anonymous = app.test_client()
+    assert job_codes(anonymous) == {p.code for p in public}
+    page = anonymous.get("/login").get_data(as_text=True)  # a forged form: another street, drafts asked for
+    started = anonymous.post("/exports/", data={"csrf_token": csrf_token_from(page), "table": "projects", "format": "csv",
+                                                "query": f"street={officer_b.street_id}&status=draft"})
+    job = db.session.get(ExportJob, started.headers["Location"].rsplit("/", 1)[1])
+    assert job.total == 0 and draft_b.code not in anonymous.get(f"/exports/{job.id}/file").get_data(as_text=True)
