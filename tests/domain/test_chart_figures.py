@@ -142,3 +142,26 @@ def test_credit_history_steps_at_each_event_and_when_events_leave_the_window():
     assert points[-1] == (today, Decimal("92"))  # the old events have left the window
     assert [d for d, _v in points] == sorted(d for d, _v in points)
     assert ledger.history(make_org().id) == []  # no evaluated project: no score, no line
+
+
+def test_the_figures_are_kept_for_their_ttl_per_street_and_computed_live_when_it_is_zero(app, monkeypatch):
+    community = make_community()
+    secretary = make_user(Role.secretary, community_id=community.id)
+    make_need(secretary)
+    now = [1000.0]
+    monkeypatch.setattr(stats._time, "monotonic", lambda: now[0])
+    app.config["FIGURES_CACHE_SECONDS"] = 60
+    try:
+        street = community.street_id
+        assert stats.figures(street).headline["needs"] == 1
+        make_need(secretary)
+        assert stats.figures(street).headline["needs"] == 1  # kept: a minute-old figure is the trade
+        assert stats.figures().headline["needs"] >= 2  # the district's own entry, computed now
+        now[0] += 61
+        assert stats.figures(street).headline["needs"] == 2
+        app.config["FIGURES_CACHE_SECONDS"] = 0
+        make_need(secretary)
+        assert stats.figures(street).headline["needs"] == 3
+    finally:
+        app.config["FIGURES_CACHE_SECONDS"] = 0
+        stats._cache.clear()
