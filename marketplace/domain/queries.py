@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.domain.core import permissions, search
@@ -77,20 +77,33 @@ class Page:
         return self.page + 1
 
 
-def _id_order(query: Select[Any], entity: Any) -> bool | None:
-    """True (newest first) or False (oldest first) when the query is ordered by the entity's id alone."""
+def _key_order(query: Select[Any], entity: Any) -> tuple[list[Any], bool] | None:
+    """(the columns before the id, newest first?) when the query is ordered by columns of the entity
+    ending with its id, all in one direction — (name, id) as well as id alone — else None. (The
+    columns before the id must never be NULL: a row comparison with NULL finds nothing.)"""
     clauses = list(query._order_by_clauses)
-    if len(clauses) != 1:
+    if not clauses:
         return None
-    clause = clauses[0]
-    modifier = getattr(clause, "modifier", None)
-    element = getattr(clause, "element", clause)
-    if getattr(element, "key", None) != "id" or getattr(element, "table", None) is not entity.__table__:
+    directions, columns = set(), []
+    for clause in clauses:
+        name = getattr(getattr(clause, "modifier", None), "__name__", "asc_op")
+        element = getattr(clause, "element", clause) if name in ("asc_op", "desc_op") else clause
+        if getattr(element, "table", None) is not entity.__table__:
+            return None
+        directions.add(name == "desc_op")
+        columns.append(element)
+    if len(directions) != 1 or columns[-1].key != "id" or any(c.key == "id" for c in columns[:-1]):
         return None
-    if modifier is None:
-        return False
-    name = getattr(modifier, "__name__", "")
-    return True if name == "desc_op" else (False if name == "asc_op" else None)
+    return columns[:-1], directions.pop()
+
+
+def _beyond(entity: Any, lead: list[Any], values: Sequence[Any], key: int, greater: bool) -> Any:
+    """The rows after (`greater`) or before the key (lead values, id) in the list's order."""
+    if not lead:
+        return entity.id > key if greater else entity.id < key
+    row, mark = tuple_(*lead, entity.id), tuple_(*values, key)
+    first = lead[0] >= values[0] if greater else lead[0] <= values[0]  # (walks the leading column's index)
+    return and_(first, row > mark if greater else row < mark)
 
 
 def paginate(query: Select[Any], page: int, per_page: int, options: Sequence[Any] = (),
@@ -103,21 +116,26 @@ def paginate(query: Select[Any], page: int, per_page: int, options: Sequence[Any
     2. those rows, with the eager `options`, in one query;
     3. the total, counted up to `cap` rows (unless the caller already knows it).
 
-    Keyset: when the list is ordered by id alone, `cursor` ("after", id) or ("before", id) — what the
-    pager's links carry next to ?page= — starts the page at that key instead of skipping `OFFSET`
-    rows, so following the links to page 2,000 costs what page 2 costs. Without it (a typed ?page=N)
-    the ids are skipped by offset."""
+    Keyset: when the list is ordered by id alone, or by columns ending with the id in one direction
+    (organizations by name, id), `cursor` ("after", id) or ("before", id) — what the pager's links
+    carry next to ?page= — starts the page at that key (the row's other columns read by its id)
+    instead of skipping `OFFSET` rows, so following the links to page 2,000 costs what page 2
+    costs. Without it (a typed ?page=N) the ids are skipped by offset."""
     entity = query.column_descriptions[0]["entity"]
-    newest_first = _id_order(query, entity)
+    order = _key_order(query, entity)
     keys = query.with_only_columns(entity.id)
-    if newest_first is not None and cursor is not None and page > 1:
+    values: Sequence[Any] | None = ()
+    if order is not None and cursor is not None and page > 1 and order[0]:
+        values = db.session.execute(select(*order[0]).where(entity.id == cursor[1])).first()
+    if order is not None and cursor is not None and page > 1 and values is not None:
+        lead, newest_first = order
         direction, key = cursor
         forward = direction == "after"
         if forward:
-            keys = keys.where(entity.id < key if newest_first else entity.id > key)
+            keys = keys.where(_beyond(entity, lead, values, key, greater=not newest_first))
         else:  # the page before: the nearest keys on the other side, read backwards, then put in order
-            keys = keys.where(entity.id > key if newest_first else entity.id < key).order_by(None).order_by(
-                entity.id.asc() if newest_first else entity.id.desc())
+            keys = keys.where(_beyond(entity, lead, values, key, greater=newest_first)).order_by(None).order_by(
+                *[c.asc() if newest_first else c.desc() for c in [*lead, entity.id]])
         ids = list(db.session.scalars(keys.limit(per_page + 1)))
         if forward:
             has_next = len(ids) > per_page
@@ -138,7 +156,7 @@ def paginate(query: Select[Any], page: int, per_page: int, options: Sequence[Any
         bounded = query.with_only_columns(entity.id).order_by(None).limit(cap + 1).subquery()
         counted = db.session.scalar(select(func.count()).select_from(bounded)) or 0
         total = counted if counted <= cap else None
-    keyed = newest_first is not None and bool(ids)
+    keyed = order is not None and bool(ids)
     return Page(items=items, page=page, per_page=per_page, total=total, has_next=has_next, cap=cap,
                 first_id=ids[0] if keyed else None, last_id=ids[-1] if keyed else None)
 

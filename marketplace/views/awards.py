@@ -50,14 +50,14 @@ def panel(code: str):
         return redirect(url_for("awards.panel", code=code))
     error = form.form_errors[0] if form.form_errors else None
     members = awards.panel(project)
-    competing = awards.eligible_bids(project)
+    competing = awards.eligible_bids(project, letters=True)
     done = set(db.session.execute(select(BidScore.bid_id, BidScore.member_id).where(
         BidScore.member_id.in_([m.id for m in members]))).all()) if members else set()
     ready = awards.all_scored(project)
     return render_template("awards/panel.html", project=project, members=members, candidates=awards.panel_choices(project),
                            roles=list(PanelRole), bids=competing, done=done, ready=ready,
-                           ranking=awards.ranking(project) if ready else [], slots={
-                               b.id: awards.roadshow_slot(b) for b in competing},
+                           ranking=awards.ranking(project) if ready else [],
+                           slots=awards.roadshow_slots(competing),
                            scored={m.id: sum(1 for _b, who in done if who == m.id) for m in members},
                            roadshow_form=RoadshowForm(), decision_form=DecisionForm(), error=error,
                            confirm=BaseForm()), 400 if error else 200

@@ -24,7 +24,7 @@ from marketplace.models import (
     Street,
 )
 from marketplace.views import figures
-from marketplace.views.helpers import get_or_404, int_arg, page_arg, safe_next
+from marketplace.views.helpers import cursor_arg, get_or_404, int_arg, page_arg, safe_next
 from marketplace.domain.integrity import flags as integrity_flags
 from marketplace.pagecache import public_page
 
@@ -69,7 +69,8 @@ def organizations_list():
     if q:
         query = query.where(Organization.name.contains(q))
     page = queries.paginate(query.order_by(Organization.name, Organization.id), page_arg(), PAGE_SIZE,
-                            (selectinload(Organization.categories), selectinload(Organization.streets)))
+                            (selectinload(Organization.categories), selectinload(Organization.streets)),
+                            cursor=cursor_arg())
     return render_template(
         "public/organizations.html", page=page,
         streets=db.session.scalars(select(Street).order_by(Street.id)).all(),

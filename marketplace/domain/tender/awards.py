@@ -121,7 +121,9 @@ def scores_of(member: PanelMember, candidates: list[Bid]) -> dict[int, BidScore 
 # --- the panel ----------------------------------------------------------------------------------
 
 def panel(project: Project) -> list[PanelMember]:
+    """The members with their accounts and expert profiles (the panel page shows them)."""
     return list(db.session.scalars(select(PanelMember).where(PanelMember.project_id == project.id)
+                                   .options(joinedload(PanelMember.user).selectinload(User.expert_profile))
                                    .order_by(PanelMember.position)))
 
 
@@ -143,7 +145,7 @@ def panel_candidates(project: Project) -> dict[PanelRole, list[User]]:
         PanelRole.department: list(db.session.scalars(select(User).where(
             User.role == Role.department, active).order_by(User.display_name))),
         PanelRole.expert: list(db.session.scalars(select(User).where(
-            User.role == Role.expert, active).order_by(User.display_name))),
+            User.role == Role.expert, active).options(selectinload(User.expert_profile)).order_by(User.display_name))),
     }
 
 
@@ -296,6 +298,13 @@ def schedule_roadshow(actor: User, bid: Bid, starts_at: datetime, place: str) ->
 
 def roadshow_slot(bid: Bid) -> RoadshowSlot | None:
     return db.session.scalar(select(RoadshowSlot).where(RoadshowSlot.bid_id == bid.id))
+
+
+def roadshow_slots(candidates: list[Bid]) -> dict[int, RoadshowSlot | None]:
+    """Each bid's roadshow slot (None where none is scheduled), in one query."""
+    found = {s.bid_id: s for s in db.session.scalars(select(RoadshowSlot).where(
+        RoadshowSlot.bid_id.in_([b.id for b in candidates])))} if candidates else {}
+    return {b.id: found.get(b.id) for b in candidates}
 
 
 # --- scoring ---------------------------------------------------------------------------------------
