@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask.globals import request_ctx
 from markupsafe import escape
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -24,8 +25,17 @@ MESSAGES = {
 }
 
 
+def _plain(code: int, message: str) -> tuple[str, int, dict[str, str]]:
+    """A page without the base template (which reads the database and builds addresses)."""
+    page = (f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{code}</title>'
+            f'<p style="font:16px sans-serif;margin:2em">{escape(message)}</p></html>')
+    return page, code, {"Content-Type": "text/html; charset=utf-8"}
+
+
 def _page(code: int, message: str | None = None):
     db.session.rollback()
+    if request_ctx.url_adapter is None:  # a Host werkzeug could not read: no address can be built
+        return _plain(code, message or MESSAGES.get(code, MESSAGES[400])())
     return render_template("errors/error.html", code=code,
                            message=message or MESSAGES.get(code, MESSAGES[400])()), code
 
@@ -59,9 +69,8 @@ def register_error_handlers(app: Flask) -> None:
         except Exception:  # the connection may be gone; the page below needs none
             pass
         # No template: the base page reads the database (the signed-in user, notifications).
-        page = (f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>503</title>'
-                f'<p style="font:16px sans-serif;margin:2em">{escape(MESSAGES[503]())}</p></html>')
-        return page, 503, {"Retry-After": "5", "Content-Type": "text/html; charset=utf-8"}
+        page, code, headers = _plain(503, MESSAGES[503]())
+        return page, code, {**headers, "Retry-After": "5"}
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -153,3 +153,17 @@ def test_the_pages_and_the_console_have_no_inline_script_or_style(app):
         assert response.status_code == 200, url
         found = INLINE.findall(response.get_data(as_text=True))
         assert found == [], (url, found[:3])
+
+
+
+@pytest.mark.parametrize("host", ["h" * 100, "a..b.example", "..."])
+def test_a_malformed_host_is_a_plain_400_not_a_server_error(app, host):
+    """werkzeug refuses a Host it cannot read (a label over 63 characters, an empty label): no address
+    can be built for that request, so the error page must not need one (it crashed: a bare 500)."""
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    environ = EnvironBuilder(path="/rules").get_environ()
+    environ["HTTP_HOST"] = host  # (the test client itself cannot send it)
+    body, status, headers = run_wsgi_app(app.wsgi_app, environ, buffered=True)
+    assert status.startswith("400") and "请求" in b"".join(body).decode()
+    assert headers["X-Frame-Options"] == "DENY"
