@@ -27,7 +27,10 @@ def catch_up(project: Project) -> None:
 
 
 def tick() -> dict[str, int]:
-    """Everything due across the district."""
+    """Everything due across the district (and the export files past their keeping time removed)."""
+    from marketplace import export_jobs  # (housekeeping: not a transition, not counted)
+
+    export_jobs.purge_expired()
     closed = finalized = 0
     for project in db.session.scalars(select(Project).where(Project.status == ProjectStatus.bidding,
                                                             Project.bid_deadline <= clock.now())).all():

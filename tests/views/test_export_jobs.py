@@ -228,3 +228,21 @@ def test_a_job_holds_what_its_asker_may_see_and_no_more(app, small_limit):
                                                 "query": f"street={officer_b.street_id}&status=draft"})
     job = db.session.get(ExportJob, started.headers["Location"].rsplit("/", 1)[1])
     assert job.total == 0 and draft_b.code not in anonymous.get(f"/exports/{job.id}/file").get_data(as_text=True)
+
+
+def test_the_clocks_tick_removes_old_files_even_when_nobody_exports(client, small_limit):
+    """The purge ran only when the next export was built: on a quiet site old files stayed on disk."""
+    from marketplace.domain import deadlines
+
+    secretary = make_user(Role.secretary)
+    for n in range(4):
+        make_need(secretary, title=f"需求{n}")
+    db.session.commit()
+    _prepare(client, "/needs/export.csv")
+    job = db.session.scalars(db.select(ExportJob)).one()
+    path = export_jobs.file_of(job)
+    job.finished_at = clock.now() - timedelta(hours=25)
+    db.session.commit()
+    deadlines.tick()  # cron, or the job scheduler every minute
+    db.session.commit()
+    assert not path.exists() and db.session.get(ExportJob, job.id).status is ExportStatus.expired
