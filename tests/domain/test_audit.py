@@ -141,3 +141,29 @@ def test_private_details_are_committed_by_a_salted_digest():
     report = audit.verify_chain()
     assert not report.ok and "private" in report.problem
     assert street
+
+
+def test_rows_document_writes_every_value_as_plain_does():
+    """The fast path for many rows (a red/black list period) must give exactly what `plain` gives,
+    value by value: remembered values keyed by type, unscaled decimals keep their own text."""
+    from datetime import date, datetime, timedelta, timezone
+    from decimal import Decimal
+
+    from sqlalchemy import JSON, Column, Date, DateTime, Enum as SAEnum, Integer, MetaData, Numeric, Table, Text
+
+    from marketplace.domain.core import audit
+    from marketplace.models import ListKind
+
+    table = Table("t", MetaData(), Column("id", Integer), Column("kind", SAEnum(ListKind)), Column("text", Text),
+                  Column("money", Numeric(6, 2)), Column("loose", Numeric()), Column("on", Date),
+                  Column("at", DateTime(timezone=True)), Column("data", JSON))
+    columns = list(table.columns)
+    east = timezone(timedelta(hours=8))
+    rows = [(1, ListKind.red, "甲", Decimal("90"), Decimal("1.0"), date(2026, 1, 1),
+             datetime(2026, 1, 1, 8, tzinfo=east), {"b": 1, "a": [2]}),
+            (2, ListKind.black, None, Decimal("90.00"), Decimal("1.00"), None,
+             datetime(2026, 1, 1, 0, tzinfo=timezone.utc), None),
+            (True, ListKind.red, "", 90, Decimal("1"), date(2026, 1, 1), None, [1])]
+    expected = [{c.key: audit.plain(v, c) for c, v in zip(columns, row)} for row in rows]
+    assert audit.rows_document(columns, rows) == expected
+    assert [r["loose"] for r in audit.rows_document(columns, rows)] == ["1.0", "1.00", "1"]
