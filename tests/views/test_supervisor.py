@@ -23,7 +23,8 @@ from tests.factories import (
 )
 
 READING = {"organization.view_private", "need.view_private", "need.see_scores", "project.view_draft",
-           "delivery.view", "evaluation.view", "project.open_for_bids", "integrity.desk", "order.view_private"}
+           "delivery.view", "evaluation.view", "project.open_for_bids", "integrity.desk", "order.view_private",
+           "district.desk"}
 
 
 def test_the_supervisor_reads_drafts_and_private_details_like_the_district(app):
