@@ -15,6 +15,7 @@ from datetime import timedelta
 from marketplace.domain.core import audit, clock, permissions, rules
 from marketplace.domain.supply import ordering
 from marketplace.extensions import db
+from marketplace.pagecache import public_page
 from marketplace.forms import BaseForm
 from marketplace.forms.ordering import CancelForm, DeclineForm, MeetingForm, OrderForm, PresentForm
 from marketplace.models import (
@@ -51,6 +52,7 @@ def _order(code: str) -> ServiceOrder:
 # --- public --------------------------------------------------------------------------------------------
 
 @bp.get("/meetings/")
+@public_page
 def index():
     meetings = db.session.scalars(ordering.meetings_query()).all()
     now = clock.now()
@@ -65,6 +67,7 @@ def index():
 
 
 @bp.get("/meetings/<code>")
+@public_page
 def detail(code: str):
     meeting = _meeting(code)
     rows = ordering.programme(meeting)
@@ -83,6 +86,7 @@ def detail(code: str):
 
 
 @bp.get("/orders/<code>")
+@public_page
 def order_page(code: str):
     order = _order(code)
     private = permissions.can(current_user, "order.view_private", order)

@@ -242,3 +242,15 @@ def test_the_memory_bound_counts_the_address_too(app, cached):
     assert page.status_code == 200 and "x" * 4000 not in page.get_data(as_text=True)
     store = app.extensions["pagecache"].store()
     assert len(store) == 1 and store.currsize >= len(page.get_data()) + 7000
+
+
+def test_the_meetings_pages_are_public_pages_and_signed_in_people_get_them_live(app, client, cached):
+    for endpoint in ("meetings.index", "meetings.detail", "meetings.order_page"):
+        assert getattr(app.view_functions[endpoint], "public_page", False), endpoint
+    assert client.get("/meetings/").status_code == 200
+    assert _hit(app.test_client().get("/meetings/"))
+    secretary = make_user(Role.secretary)
+    db.session.commit()
+    signed_in = app.test_client()
+    Auth(signed_in).login(secretary.username)
+    assert not _hit(signed_in.get("/meetings/"))
