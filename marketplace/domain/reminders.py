@@ -1,7 +1,7 @@
 """Reminders before deadlines, sent by `flask deadlines tick`: an organization with an intent letter
 still in draft before the bidding deadline, a panel member who has not scored every bid before the
 scoring date, an evaluator who has not scored before the evaluation date, an organization whose
-milestone falls due. Each reminder goes once per person and deadline (in-app and, through
+milestone falls due, a black-listed organization whose appeal window is closing. Each reminder goes once per person and deadline (in-app and, through
 `notify`, by mail), `due.remind_days` days before (a rule the district sets, public on /rules)."""
 
 from __future__ import annotations
@@ -13,12 +13,17 @@ from sqlalchemy import func, select
 from marketplace.domain.core import clock, notify, rules
 from marketplace.extensions import db
 from marketplace.models import (
+    Appeal,
     Bid,
     BidScore,
     BidStatus,
     ClosingReport,
     Contract,
     Evaluator,
+    ListEntry,
+    ListKind,
+    ListPeriod,
+    ListStatus,
     Milestone,
     MilestoneStatus,
     Notification,
@@ -105,4 +110,16 @@ def send_due() -> int:
         sent += _once(org_users.get(org_id, []), "reminder.milestone",
                       {"code": code, "output": output, "date": due_on.isoformat()},
                       f"/projects/{code}/delivery#milestone-{seq}")
+
+    # 红黑榜: a black-list entry not yet appealed, its period's appeal window closing
+    appealed = select(Appeal.id).where(Appeal.entry_id == ListEntry.id).exists()
+    rows = db.session.execute(select(ListPeriod.code, ListPeriod.appeal_until, ListEntry.organization_id).join(
+        ListEntry, ListEntry.period_id == ListPeriod.id).where(
+        ListPeriod.status == ListStatus.published, ListPeriod.appeal_until >= today,
+        ListPeriod.appeal_until <= horizon, ListEntry.kind == ListKind.black, ListEntry.removed_at.is_(None),
+        ~appealed)).all()
+    org_users = _org_users({row.organization_id for row in rows})
+    for code, until, org_id in rows:
+        sent += _once(org_users.get(org_id, []), "reminder.appeal",
+                      {"code": code, "date": until.isoformat()}, f"/my/credit#list-{code}")
     return sent

@@ -64,3 +64,42 @@ def test_a_milestone_falling_due_is_reminded_to_the_delivering_organization():
         assert reminders.send_due() == 0
     [sent] = _mine(winner, "reminder.milestone")
     assert first.output in notify.render(sent.kind, sent.params)
+
+
+def test_a_black_listed_organization_is_reminded_once_before_its_appeal_window_closes():
+    from datetime import date
+    from decimal import Decimal
+
+    from marketplace.domain.credit import ledger, lists
+    from marketplace.models import CreditEvent, Role
+    from tests.factories import bare_project, make_user
+
+    admin = make_user(Role.admin)
+    listed, appealing = bidder(), bidder()
+    for member in (listed, appealing):
+        db.session.add(CreditEvent(organization_id=member.organization_id, kind=ledger.EVALUATION,
+                                   points=Decimal(45), reason="不合格", occurred_on=date(2026, 10, 20),
+                                   project_id=bare_project()))
+    db.session.flush()
+    period = lists.compute(admin, "2026Q4")
+    lists.publish(admin, period)
+    entry = db.session.scalar(db.select(lists.ListEntry).where(
+        lists.ListEntry.organization_id == appealing.organization_id))
+    lists.appeal(appealing, entry, "评分表录入错误，附原始评分表。")
+    db.session.flush()
+    closes = period.appeal_until
+    assert closes > clock.today() + timedelta(days=3)  # ten working days: too early to remind
+    reminders.send_due()
+    assert not _mine(listed, "reminder.appeal")
+    with clock.frozen(_at(closes - timedelta(days=2))):
+        reminders.send_due()
+        reminders.send_due()
+    [sent] = _mine(listed, "reminder.appeal")
+    text = notify.render(sent.kind, sent.params)
+    assert "2026Q4" in text and closes.isoformat() in text and "黑榜" in text
+    assert sent.link == "/my/credit#list-2026Q4"
+    assert not _mine(appealing, "reminder.appeal")  # already appealed
+    with clock.frozen(_at(closes + timedelta(days=1))):
+        before = len(_mine(listed, "reminder.appeal"))
+        reminders.send_due()
+        assert len(_mine(listed, "reminder.appeal")) == before  # the window has closed: nothing more

@@ -51,6 +51,9 @@ def render(kind: str, params: dict[str, Any]) -> str:
         return _("Reminder: evaluate project %(code)s (考榜) by %(date)s.", **params)
     if kind == "reminder.milestone":
         return _("Reminder: milestone “%(output)s” of project %(code)s is due on %(date)s.", **params)
+    if kind == "reminder.appeal":
+        return _("Reminder: your organization is on the black list of %(code)s; the appeal window closes on "
+                 "%(date)s.", **params)
     if kind == "project.matched":
         return _("A new project fits your service “%(service)s”: %(code)s “%(title)s” is open for bids.", **params)
     if kind == "meeting.invited":
