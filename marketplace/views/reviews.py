@@ -8,13 +8,16 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from marketplace.domain import queries
 from marketplace.domain.assess import needs
 from marketplace.domain.core import permissions, rules
 from marketplace.extensions import db
 from marketplace.forms.needs import review_form
 from marketplace.models import Community, Need, NeedReview
-from marketplace.views.helpers import get_or_404
+from marketplace.views.helpers import get_or_404, page_arg
 from marketplace.views.transaction import shows_refusals
+
+REVIEWS_PER_PAGE = 50
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -27,11 +30,12 @@ def _labels() -> dict:
 @login_required
 def index():
     permissions.require(current_user, "reviews.list")
-    mine = db.session.scalars(select(NeedReview).where(NeedReview.reviewer_id == current_user.id)
-                              .options(joinedload(NeedReview.need).joinedload(Need.community)
-                                       .joinedload(Community.street))
-                              .order_by(NeedReview.submitted_at.is_not(None), NeedReview.id.desc())).all()
-    return render_template("reviews/index.html", reviews=mine)
+    # the ones to score first, then the done ones, newest first — a page at a time (an expert's history grows)
+    mine = (select(NeedReview).where(NeedReview.reviewer_id == current_user.id)
+            .order_by(NeedReview.submitted_at.is_not(None), NeedReview.id.desc()))
+    page = queries.paginate(mine, page_arg(), REVIEWS_PER_PAGE,
+                            [joinedload(NeedReview.need).joinedload(Need.community).joinedload(Community.street)])
+    return render_template("reviews/index.html", reviews=page.items, page=page)
 
 
 @bp.route("/<code>", methods=["GET", "POST"])

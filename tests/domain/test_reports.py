@@ -58,3 +58,17 @@ def test_every_page_has_the_district_header_and_its_number_and_the_report_ends_w
         assert "青岛市李沧区" in text and project.code in text
     last = pages[-1]
     assert "签字盖章" in last and "承接组织" in last and "区民政局" in last and project.street.name in last
+
+
+def test_a_photo_whose_file_is_gone_is_named_in_the_report_instead_of_failing_it(app):
+    from marketplace.domain.deliver import delivery
+    from marketplace.models import ProgressPhoto
+
+    project = evaluated()
+    reports_ = [r for m in delivery.milestones(project) for r in m.reports]
+    assert reports_, "the evaluated project has progress reports"
+    reports_[0].photos.append(ProgressPhoto(stored_name="lost-photo.jpg", thumb_name="lost-thumb.jpg",
+                                            content_type="image/jpeg"))
+    db.session.flush()
+    text = pdf_text(reports._build(project))
+    assert "lost-thumb.jpg" in text and project.code in text

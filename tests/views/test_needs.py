@@ -279,3 +279,28 @@ def test_exports_of_the_needs_list(client):
     sheet = load_workbook(BytesIO(xlsx.data)).active
     rows = list(sheet.values)
     assert rows[0][0] == "需求编号" and rows[1][1] == "老年人助餐服务"
+
+
+def test_the_experts_desk_shows_the_ones_to_score_first_a_page_at_a_time(app, monkeypatch):
+    from marketplace.domain.core import clock
+    from marketplace.models import NeedReview
+    from marketplace.views import reviews as view
+
+    monkeypatch.setattr(view, "REVIEWS_PER_PAGE", 2)
+    expert, admin = make_user(Role.expert), make_user(Role.admin)
+    made = []
+    for i, done in enumerate([True, False, True]):
+        need = make_need(title=f"需求{i}")
+        db.session.add(NeedReview(need_id=need.id, reviewer_id=expert.id, assigned_by_id=admin.id,
+                                  scores={"urgency": {"score": 20, "reason": "理由"}} if done else None,
+                                  total=20 if done else None, submitted_at=clock.now() if done else None))
+        made.append(need.code)
+    db.session.commit()
+    c = app.test_client()
+    Auth(c).login(expert.username)
+    first = c.get("/reviews/").get_data(as_text=True)
+    assert first.index(made[1]) < first.index(made[2])  # to score first, then the newest done
+    assert made[0] not in first and "第 1 页，共 2 页" in first and "下一页" in first
+    second = c.get("/reviews/?page=2").get_data(as_text=True)
+    assert made[0] in second and made[1] not in second and made[2] not in second
+    assert c.get("/reviews/?page=99999999999").status_code == 200

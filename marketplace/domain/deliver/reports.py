@@ -155,8 +155,10 @@ def _build(project: Project) -> bytes:
             photos = [p for m in delivery.milestones(project) for r in m.reports for p in r.photos][:6]
             if photos:
                 para(_("Photos"), "h")
-                cells = [RLImage(str(uploads.path_of("progress", p.thumb_name)), width=55 * mm, height=41 * mm)
-                         for p in photos]
+                # a photo whose file is gone from the upload folder (a restore without it) is named, not fatal
+                cells = [RLImage(str(path), width=55 * mm, height=41 * mm) if path.is_file()
+                         else Paragraph(_esc(_("(photo file missing: %(name)s)", name=p.thumb_name)), st["small"])
+                         for p in photos for path in [uploads.path_of("progress", p.thumb_name)]]
                 story.append(Table([cells[i:i + 3] for i in range(0, len(cells), 3)]))
         elif key == "evaluation" and result is not None:
             para(_("Evaluation (考榜)"), "h")
